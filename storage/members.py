@@ -1,0 +1,76 @@
+"""Members: the people who have written to the bot."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.db import Database
+from storage.timefmt import from_db, from_db_optional, to_db
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    telegram_user_id: int
+    language: str | None
+    created_at: datetime
+    last_seen_at: datetime
+    unreachable_at: datetime | None
+
+
+def _member(row: sqlite3.Row) -> Member:
+    return Member(
+        id=row["id"],
+        telegram_user_id=row["telegram_user_id"],
+        language=row["language"],
+        created_at=from_db(row["created_at"]),
+        last_seen_at=from_db(row["last_seen_at"]),
+        unreachable_at=from_db_optional(row["unreachable_at"]),
+    )
+
+
+class MemberRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get_by_telegram_id(self, telegram_user_id: int) -> Member | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
+        )
+        return None if row is None else _member(row)
+
+    async def seen(self, telegram_user_id: int, now: datetime) -> Member:
+        """Record that the person wrote to us: creates them, or marks them reachable again."""
+        stamp = to_db(now)
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO members (telegram_user_id, created_at, last_seen_at)"
+                " VALUES (?, ?, ?)"
+                " ON CONFLICT (telegram_user_id) DO UPDATE"
+                " SET last_seen_at = excluded.last_seen_at, unreachable_at = NULL",
+                (telegram_user_id, stamp, stamp),
+            )
+            row = await tx.fetchone(
+                "SELECT * FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
+            )
+        assert row is not None
+        return _member(row)
+
+    async def set_language(self, telegram_user_id: int, language: str) -> bool:
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE members SET language = ? WHERE telegram_user_id = ?",
+                (language, telegram_user_id),
+            )
+        return changed == 1
+
+    async def mark_unreachable(self, chat_id: int, now: datetime) -> None:
+        """Telegram said the chat is blocked or gone; private chat ids are user ids."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE members SET unreachable_at = ?"
+                " WHERE telegram_user_id = ? AND unreachable_at IS NULL",
+                (to_db(now), chat_id),
+            )
