@@ -1,0 +1,81 @@
+"""Builds the Application and registers every handler, in order, in one place.
+
+Handler groups run in ascending order; inside a group the first matching handler wins.
+  -2  chat guard: non-private chats are answered once and left; nothing else runs for them.
+  -1  session: looks up (or creates) the member and picks their translator.
+   0  features, then the catch-alls for unexpected input, which must come last.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    ApplicationBuilder,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.callbacks import pattern
+from bot.context import BotContext, KosizuApplication
+from bot.errors import on_error
+from bot.persistence import ConversationPersistence
+from bot.services import Services
+from handlers import cancel, chat_guard, help, language, menu, session, unexpected
+from handlers.navigation import HOME
+
+_PRIVATE = filters.ChatType.PRIVATE
+
+
+def build_application(services: Services) -> KosizuApplication:
+    config = services.config
+    app = (
+        ApplicationBuilder()
+        .application_class(KosizuApplication, {"services": services})
+        .token(config.token)
+        .base_url(config.api_base_url)
+        .updater(None)  # the inbox-backed UpdatePump fetches updates instead (bot/updates.py)
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.timezone))
+        .persistence(ConversationPersistence(services.conversations, services.clock))
+        .concurrent_updates(False)
+        .build()
+    )
+    assert isinstance(app, KosizuApplication)
+    register_handlers(app)
+    return app
+
+
+def register_handlers(app: KosizuApplication) -> None:
+    app.add_handler(TypeHandler(Update, chat_guard.guard), group=-2)
+    app.add_handler(TypeHandler(Update, session.attach_member), group=-1)
+
+    features: list[BaseHandler[Any, BotContext, Any]] = [
+        # Conversations first: while one is open, its states see the member's input before
+        # the stateless commands below.
+        language.conversation(),
+        CommandHandler("start", menu.start, filters=_PRIVATE),
+        CommandHandler("help", help.show, filters=_PRIVATE),
+        CommandHandler("cancel", cancel.nothing_to_cancel, filters=_PRIVATE),
+        CallbackQueryHandler(menu.show_home, pattern=f"^{HOME}$"),
+        CallbackQueryHandler(help.show_from_menu, pattern=f"^{help.OPEN}$"),
+        # A language button on an old picker, tapped after the conversation ended.
+        CallbackQueryHandler(language.choose_button, pattern=pattern(language.PREFIX)),
+    ]
+    catch_alls = [
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE, unexpected.edited_message),
+        MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, unexpected.unknown_command),
+        MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, unexpected.text),
+        MessageHandler(filters.UpdateType.MESSAGE, unexpected.other_content),
+        CallbackQueryHandler(unexpected.stale_button),
+    ]
+    app.add_handlers([*features, *catch_alls], group=0)
+    app.add_error_handler(on_error)

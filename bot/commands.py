@@ -1,0 +1,28 @@
+"""The command menu Telegram shows beside the text box, in every language."""
+
+from __future__ import annotations
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+
+from bot.i18n import Catalogs, Translator
+
+
+def command_list(t: Translator) -> list[BotCommand]:
+    return [
+        BotCommand("start", t._("Open the main menu")),
+        BotCommand("help", t._("What this bot does")),
+        BotCommand("language", t._("Choose your language")),
+        BotCommand("cancel", t._("Stop what you are doing")),
+    ]
+
+
+async def publish(bot: Bot, catalogs: Catalogs) -> None:
+    """One menu per Telegram app language, and the default language for all others."""
+    for t in catalogs.all():
+        await bot.set_my_commands(command_list(t), language_code=t.language)
+    await bot.set_my_commands(command_list(catalogs.get(catalogs.default_language)))
+
+
+async def publish_for_chat(bot: Bot, chat_id: int, t: Translator) -> None:
+    """A member who chose a language in the bot sees the menu in it, whatever their app says."""
+    await bot.set_my_commands(command_list(t), scope=BotCommandScopeChat(chat_id))

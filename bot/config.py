@@ -1,0 +1,91 @@
+"""Configuration from environment variables (the README's table lists each one)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+LANGUAGES = ("de", "en", "fr", "tr", "ar")
+TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DB = "data/kosizu.sqlite3"
+
+# BotFather tokens: the bot's numeric id, a colon, then 35 URL-safe characters. We accept
+# 30+ so test tokens stay short, but never whitespace, quotes or a second colon.
+_TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,64}$")
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message is one sentence for a human."""
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str
+    db_path: str
+    api_base_url: str
+    timezone: ZoneInfo
+    default_language: str
+    log_level: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, require_token: bool = True) -> Config:
+        token = env.get("KOSIZU_BOT_TOKEN", "").strip()
+        if require_token:
+            if not token:
+                raise ConfigError(
+                    "KOSIZU_BOT_TOKEN is not set: create a bot with @BotFather and export "
+                    "its token as KOSIZU_BOT_TOKEN."
+                )
+            if not _TOKEN.match(token):
+                raise ConfigError(
+                    "KOSIZU_BOT_TOKEN does not look like a bot token (digits, a colon, then "
+                    "letters, digits, '_' or '-'); copy it again from @BotFather."
+                )
+        db_path = env.get("KOSIZU_DB", "").strip() or DEFAULT_DB
+
+        base_url = env.get("KOSIZU_API_BASE_URL", "").strip() or TELEGRAM_BASE_URL
+        parts = urlsplit(base_url)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or not base_url.endswith("/bot")
+        ):
+            raise ConfigError(
+                "KOSIZU_API_BASE_URL must be an http(s) URL ending in /bot, "
+                "for example http://127.0.0.1:8081/bot."
+            )
+
+        tz_name = env.get("KOSIZU_TIMEZONE", "").strip() or "Europe/Berlin"
+        try:
+            timezone = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"KOSIZU_TIMEZONE is not a known time zone name: {tz_name!r} "
+                "(use an IANA name such as Europe/Berlin)."
+            ) from None
+
+        language = env.get("KOSIZU_DEFAULT_LANGUAGE", "").strip().lower() or "de"
+        if language not in LANGUAGES:
+            raise ConfigError(
+                f"KOSIZU_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, not {language!r}."
+            )
+
+        level_name = env.get("KOSIZU_LOG_LEVEL", "").strip().upper() or "INFO"
+        level = logging.getLevelNamesMapping().get(level_name)
+        if level is None:
+            raise ConfigError(
+                "KOSIZU_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR or CRITICAL, "
+                f"not {level_name!r}."
+            )
+        return cls(
+            token=token,
+            db_path=db_path,
+            api_base_url=base_url,
+            timezone=timezone,
+            default_language=language,
+            log_level=level,
+        )

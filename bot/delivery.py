@@ -1,0 +1,208 @@
+"""The outbox sender: the one path for messages the bot sends on its own.
+
+Limits: at most ``rate`` messages in any one-second window overall and one per second per
+chat; a 429 stops every outbox request until its ``retry_after`` has passed. One request is in
+flight at a time, so a 429 is known before the next request leaves and a crash re-sends at
+most that one message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from telegram import Bot, InlineKeyboardMarkup, InputFile
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.clock import Clock
+from storage.members import MemberRepository
+from storage.outbox import FAILED, SENT, OutboxMessage, OutboxRepository
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_RATE = 30
+DEFAULT_RATE = 28  # below Telegram's 30/s, leaving room for direct replies
+PER_CHAT_INTERVAL = 1.0
+MAX_ATTEMPTS = 5
+BACKOFF_CAP = 60.0
+IDLE_POLL = 1.0  # also picks up rows queued by another process (the CLI)
+
+_FILE_FIELDS = ("document", "photo")
+_UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid")
+
+
+class RateWindow:
+    """At most ``limit`` events in any window of ``period`` seconds."""
+
+    def __init__(self, limit: int, period: float = 1.0, now: Callable[[], float] = time.monotonic):
+        self.limit = limit
+        self.period = period
+        self._now = now
+        self._events: deque[float] = deque()
+
+    def wait_time(self) -> float:
+        now = self._now()
+        while self._events and now - self._events[0] >= self.period:
+            self._events.popleft()
+        if len(self._events) < self.limit:
+            return 0.0
+        return self.period - (now - self._events[0])
+
+    def record(self) -> None:
+        self._events.append(self._now())
+
+
+def _call(bot: Bot, message: OutboxMessage) -> Awaitable[object]:
+    """The PTB method for the stored row, with the payload's JSON turned back into objects."""
+    kwargs = dict(message.payload)
+    for field in _FILE_FIELDS:
+        value = kwargs.get(field)
+        if isinstance(value, dict) and "base64" in value:
+            kwargs[field] = InputFile(
+                base64.b64decode(value["base64"]), filename=value.get("filename"), attach=True
+            )
+    markup = kwargs.get("reply_markup")
+    if isinstance(markup, dict):
+        kwargs["reply_markup"] = InlineKeyboardMarkup.de_json(markup, bot)
+    methods: dict[str, Callable[..., Awaitable[object]]] = {
+        "sendMessage": bot.send_message,
+        "sendDocument": bot.send_document,
+        "sendPhoto": bot.send_photo,
+        "copyMessage": bot.copy_message,
+    }
+    return methods[message.method](chat_id=message.chat_id, **kwargs)
+
+
+def file_payload(content: bytes, filename: str) -> dict[str, str]:
+    """How a file is stored in an outbox payload (see ``_call``)."""
+    return {"base64": base64.b64encode(content).decode("ascii"), "filename": filename}
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: Bot,
+        outbox: OutboxRepository,
+        members: MemberRepository,
+        clock: Clock,
+        *,
+        rate: int = DEFAULT_RATE,
+        max_attempts: int = MAX_ATTEMPTS,
+        backoff_base: float = 1.0,
+    ) -> None:
+        if not 1 <= rate <= TELEGRAM_RATE:
+            raise ValueError(f"rate must be between 1 and {TELEGRAM_RATE} messages per second")
+        self._bot = bot
+        self._outbox = outbox
+        self._members = members
+        self._clock = clock
+        self._window = RateWindow(rate)
+        self._max_attempts = max_attempts
+        self._backoff_base = backoff_base
+        self._chat_ready_at: dict[int, float] = {}  # per-chat spacing and retry backoff
+        self._paused_until = 0.0
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Send until cancelled."""
+        while True:
+            sent_any = await self.send_due()
+            if not sent_any:
+                await self._idle()
+
+    async def _idle(self) -> None:
+        self._wake.clear()
+        now = time.monotonic()
+        waits = [t - now for t in self._chat_ready_at.values() if t > now]
+        timeout = min([IDLE_POLL, *waits])
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 0.01))
+
+    def _busy_chats(self) -> set[int]:
+        now = time.monotonic()
+        for chat_id in [c for c, t in self._chat_ready_at.items() if t <= now]:
+            del self._chat_ready_at[chat_id]
+        return set(self._chat_ready_at)
+
+    async def send_due(self) -> bool:
+        """Send what may be sent now; returns False when nothing could be sent."""
+        sent_any = False
+        busy = self._busy_chats()
+        batch = await self._outbox.pending(50, skip_chats=busy)
+        for message in batch:
+            if message.chat_id in busy:
+                continue  # a second message to the same chat waits a second
+            await self._wait_for_slot()
+            busy.add(message.chat_id)
+            await self._send(message)
+            sent_any = True
+        return sent_any
+
+    async def _wait_for_slot(self) -> None:
+        while True:
+            pause = self._paused_until - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
+                continue
+            wait = self._window.wait_time()
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+
+    async def _send(self, message: OutboxMessage) -> None:
+        self._window.record()
+        self._chat_ready_at[message.chat_id] = time.monotonic() + PER_CHAT_INTERVAL
+        try:
+            await _call(self._bot, message)
+        except RetryAfter as exc:
+            retry_after = exc.retry_after
+            seconds = (
+                retry_after
+                if isinstance(retry_after, int | float)
+                else (retry_after.total_seconds())
+            )
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+            log.warning("outbox: 429, pausing %.1f s (outbox id %d)", seconds, message.id)
+            # Not counted as an attempt: the message was never refused, only deferred.
+        except Forbidden as exc:
+            await self._unreachable(message, f"Forbidden: {exc.message}")
+        except BadRequest as exc:
+            if any(part in exc.message.lower() for part in _UNREACHABLE_400):
+                await self._unreachable(message, f"BadRequest: {exc.message}")
+            else:
+                log.error("outbox: id %d refused by Telegram: %s", message.id, exc.message)
+                await self._outbox.finish(
+                    message.id, FAILED, self._clock.now(), f"BadRequest: {exc.message}"
+                )
+        except (TimedOut, NetworkError) as exc:
+            await self._transient(message, f"{type(exc).__name__}: {exc.message}")
+        except Exception as exc:
+            # A malformed row must not stop the sender for everyone else.
+            log.exception("outbox: id %d could not be sent", message.id)
+            await self._outbox.finish(message.id, FAILED, self._clock.now(), type(exc).__name__)
+        else:
+            await self._outbox.finish(message.id, SENT, self._clock.now(), None)
+
+    async def _unreachable(self, message: OutboxMessage, error: str) -> None:
+        log.info("outbox: chat of id %d unreachable", message.id)
+        await self._members.mark_unreachable(message.chat_id, self._clock.now())
+        await self._outbox.abandon_chat(message.chat_id, self._clock.now(), error)
+
+    async def _transient(self, message: OutboxMessage, error: str) -> None:
+        attempts = await self._outbox.record_attempt(message.id, error)
+        if attempts >= self._max_attempts:
+            log.error("outbox: id %d failed after %d attempts", message.id, attempts)
+            await self._outbox.finish(message.id, FAILED, self._clock.now(), error)
+            return
+        delay = min(self._backoff_base * 2 ** (attempts - 1), BACKOFF_CAP)
+        # The whole chat waits, so its messages keep their order.
+        self._chat_ready_at[message.chat_id] = time.monotonic() + delay
+        log.warning("outbox: id %d attempt %d failed, retry in %.1f s", message.id, attempts, delay)

@@ -1,0 +1,135 @@
+"""Runs the bot: database, Application, update pump, scheduler heartbeat and outbox sender."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot import commands
+from bot.app import build_application
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.context import BotContext, KosizuApplication
+from bot.delivery import DEFAULT_RATE, OutboxSender
+from bot.i18n import Catalogs
+from bot.scheduling import (
+    RETENTION_KIND,
+    TICK_SECONDS,
+    Scheduler,
+    ensure_core_items,
+    run_retention,
+)
+from bot.services import Services
+from bot.updates import POLL_TIMEOUT, UpdatePump
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE = 5.0  # seconds the update being handled may take to finish on shutdown
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Timings that tests and the sandbox shorten; production uses the defaults."""
+
+    tick_seconds: float = TICK_SECONDS
+    poll_timeout: int = POLL_TIMEOUT
+    sender_rate: int = DEFAULT_RATE
+    sender_backoff: float = 1.0  # seconds before the first retry; doubles each time
+
+
+@dataclass
+class Running:
+    """Handles to a running bot, for tests and the sandbox."""
+
+    app: KosizuApplication
+    services: Services
+    scheduler: Scheduler
+    pump: UpdatePump
+    sender: OutboxSender
+
+
+async def _tick(context: BotContext) -> None:
+    assert context.job is not None
+    running: Running = context.job.data  # type: ignore[assignment]
+    if await running.scheduler.tick():
+        running.sender.wake()
+
+
+async def serve(
+    config: Config,
+    stop: asyncio.Event,
+    *,
+    clock: Clock | None = None,
+    tuning: Tuning = Tuning(),
+    on_ready: Callable[[Running], None] | None = None,
+) -> None:
+    """Run until ``stop`` is set; then finish the update in hand and shut down cleanly."""
+    clock = clock or SystemClock()
+    catalogs = Catalogs(config.default_language, config.timezone)
+    db = await Database.open(config.db_path)
+    try:
+        services = Services.create(config, clock, db, catalogs)
+        app = build_application(services)
+        scheduler = Scheduler(db, services.schedule, clock, config.timezone)
+        scheduler.register(RETENTION_KIND, run_retention)
+        await ensure_core_items(services.schedule, clock, config.timezone)
+        async with app:
+            await app.start()
+            await commands.publish(app.bot, catalogs)
+            sender = OutboxSender(
+                app.bot,
+                services.outbox,
+                services.members,
+                clock,
+                rate=tuning.sender_rate,
+                backoff_base=tuning.sender_backoff,
+            )
+            app.sender = sender
+            pump = UpdatePump(app, poll_timeout=tuning.poll_timeout)
+            running = Running(app, services, scheduler, pump, sender)
+            assert app.job_queue is not None
+            app.job_queue.run_repeating(
+                _tick,
+                interval=tuning.tick_seconds,
+                first=0.0,
+                name="scheduler-tick",
+                data=running,
+                job_kwargs={"max_instances": 1, "coalesce": True},
+            )
+            try:
+                await _run_until_stopped(running, stop, on_ready)
+            finally:
+                await app.stop()  # stops the JobQueue before the database closes
+    finally:
+        await db.close()
+
+
+async def _run_until_stopped(
+    running: Running, stop: asyncio.Event, on_ready: Callable[[Running], None] | None
+) -> None:
+    fetch = asyncio.create_task(running.pump.fetch_forever(), name="fetch")
+    handle = asyncio.create_task(running.pump.handle_forever(), name="handle")
+    send = asyncio.create_task(running.sender.run(), name="send")
+    stopper = asyncio.create_task(stop.wait(), name="stop")
+    log.info("bot is running")
+    if on_ready is not None:
+        on_ready(running)
+    tasks: set[asyncio.Task[object]] = {fetch, handle, send, stopper}
+    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    fetch.cancel()
+    send.cancel()
+    running.pump.stop_handling()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(handle), STOP_GRACE)
+    for task in (fetch, handle, send, stopper):
+        task.cancel()
+    await asyncio.gather(fetch, handle, send, stopper, return_exceptions=True)
+    for finished in done:
+        error = None if finished.cancelled() else finished.exception()
+        if finished is not stopper and error is not None:
+            raise error
+    log.info("bot stopped")

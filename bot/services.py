@@ -1,0 +1,48 @@
+"""What handlers and jobs need, built once per process and reached through the typed context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.i18n import Catalogs
+from storage.audit import AuditRepository
+from storage.chats import ForeignChatRepository
+from storage.conversations import ConversationRepository
+from storage.db import Database
+from storage.inbox import InboxRepository
+from storage.members import MemberRepository
+from storage.outbox import OutboxRepository
+from storage.schedule import ScheduleRepository
+
+
+@dataclass
+class Services:
+    config: Config
+    clock: Clock
+    db: Database
+    catalogs: Catalogs
+    members: MemberRepository
+    inbox: InboxRepository
+    conversations: ConversationRepository
+    schedule: ScheduleRepository
+    outbox: OutboxRepository
+    audit: AuditRepository
+    foreign_chats: ForeignChatRepository
+
+    @classmethod
+    def create(cls, config: Config, clock: Clock, db: Database, catalogs: Catalogs) -> Services:
+        return cls(
+            config=config,
+            clock=clock,
+            db=db,
+            catalogs=catalogs,
+            members=MemberRepository(db),
+            inbox=InboxRepository(db),
+            conversations=ConversationRepository(db),
+            schedule=ScheduleRepository(db),
+            outbox=OutboxRepository(db),
+            audit=AuditRepository(db),
+            foreign_chats=ForeignChatRepository(db),
+        )

@@ -1,0 +1,116 @@
+"""The kosizu command: clear one-line refusals, a clean SIGTERM, no token in the logs."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sandbox.emulator import Emulator
+from tests.support.harness import ROOT, TOKEN, bot_env
+
+
+def kosizu(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KOSIZU_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "kosizu: KOSIZU_BOT_TOKEN is not set"),
+        ({"KOSIZU_BOT_TOKEN": "12345"}, "kosizu: KOSIZU_BOT_TOKEN does not look like a bot token"),
+        (
+            {"KOSIZU_BOT_TOKEN": TOKEN, "KOSIZU_API_BASE_URL": "http://127.0.0.1:1/api"},
+            "kosizu: KOSIZU_API_BASE_URL must be an http(s) URL ending in /bot",
+        ),
+    ],
+)
+def test_run_refuses_bad_configuration_in_one_sentence(
+    env: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    result = kosizu("run", env={**env, "KOSIZU_DB": str(tmp_path / "db.sqlite3")})
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message)
+    assert not (tmp_path / "db.sqlite3").exists()  # nothing was started
+
+
+def test_an_unreachable_api_is_reported_plainly(tmp_path: Path) -> None:
+    # Port 9 on loopback: nothing listens, so the API cannot be reached.
+    result = kosizu(
+        "run",
+        env={
+            "KOSIZU_BOT_TOKEN": TOKEN,
+            "KOSIZU_API_BASE_URL": "http://127.0.0.1:9/bot",
+            "KOSIZU_DB": str(tmp_path / "db.sqlite3"),
+        },
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and TOKEN not in result.stderr
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("kosizu: The Telegram Bot API at http://127.0.0.1:9/bot could not be reached")
+    )
+
+
+async def test_run_logs_no_token_and_no_personal_data_and_stops_on_sigterm(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    env = {**os.environ, **bot_env(emulator, tmp_path / "db.sqlite3")}
+    proc = subprocess.Popen(  # noqa: ASYNC220 - Popen returns at once; the loop keeps running
+        [sys.executable, "-m", "bot", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        user = emulator.user(9001, first_name="Zeynep", language_code="tr")
+
+        await emulator.wait_until(lambda: emulator.in_flight["getUpdates"] > 0, timeout=20)
+        user.send_text("/start")
+        await user.wait_for_message(timeout=10)
+        user.send_text("my secret phone number is 0176 5555555")
+        await user.wait_for_message(timeout=10)
+        started = time.monotonic()
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+        assert time.monotonic() - started < 10
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert "bot is running" in out and "bot stopped" in out  # INFO lines were written
+    assert TOKEN not in out and TOKEN.split(":")[1] not in out
+    assert "Zeynep" not in out and "0176" not in out
+
+
+def test_backup_copies_the_database(tmp_path: Path) -> None:
+    source = tmp_path / "live.sqlite3"
+    conn = sqlite3.connect(source)
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("INSERT INTO t VALUES (42)")
+    conn.commit()
+    conn.close()
+    target = tmp_path / "backup.sqlite3"
+    result = kosizu("backup", str(target), env={"KOSIZU_DB": str(source)})
+    assert result.returncode == 0, result.stderr
+    assert sqlite3.connect(target).execute("SELECT x FROM t").fetchall() == [(42,)]
+    again = kosizu("backup", str(target), env={"KOSIZU_DB": str(source)})
+    assert again.returncode == 2 and "already exists" in again.stderr
