@@ -1,0 +1,44 @@
+# Fresh machine: `make run` sets up and runs the bot, `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test setup catalogs extract update-catalogs lint bench clean
+
+run: setup
+	$(BIN)/kosizu run
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+setup: $(STAMP) catalogs
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Compile locales/<lang>/LC_MESSAGES/messages.po into the .mo files the bot loads.
+catalogs: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d locales -D messages
+
+# Re-extract the msgids from the code into locales/messages.pot.
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location \
+		--sort-output --project=kosizu-bot -o locales/messages.pot .
+
+# Merge the template into every language's catalog (new msgids appear untranslated).
+update-catalogs: extract
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-location \
+		--no-fuzzy-matching
+
+bench: setup
+	$(BIN)/python -m bench.throughput
+
+clean:
+	rm -rf $(VENV)
