@@ -156,6 +156,12 @@ class Database:
                 raise
             await self._conn.execute("COMMIT")
 
+    async def write_one(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """One statement on its own: atomic without BEGIN/COMMIT, so one trip to the SQLite
+        thread instead of three. Returns the rows of a RETURNING clause, if any."""
+        async with self._lock, self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         async with self._lock, self._conn.execute(sql, params) as cursor:
             row: sqlite3.Row | None = await cursor.fetchone()

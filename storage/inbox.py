@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,22 +21,23 @@ class InboxRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def store(self, updates: Sequence[tuple[int, str]], now: datetime) -> int:
-        """Store a fetched batch in one transaction; ids seen recently are dropped as replays.
+    async def store(self, updates: Sequence[tuple[int, str]], now: datetime) -> list[int | None]:
+        """Store a fetched batch atomically; ids seen recently are dropped as replays.
 
-        Returns how many were new.
+        Returns, for each update in order, its inbox sequence number, or None for a replay.
         """
-        new = 0
+        if not updates:
+            return []
         stamp = to_db(now)
-        async with self._db.transaction() as tx:
-            for update_id, payload in updates:
-                if await tx.insert(
-                    "INSERT OR IGNORE INTO inbox (update_id, payload, received_at)"
-                    " VALUES (?, ?, ?)",
-                    (update_id, payload, stamp),
-                ):
-                    new += 1
-        return new
+        # One multi-row statement: atomic on its own and a single trip to the SQLite thread.
+        rows = await self._db.write_one(
+            "INSERT OR IGNORE INTO inbox (update_id, payload, received_at) VALUES "
+            + ", ".join(["(?, ?, ?)"] * len(updates))
+            + " RETURNING seq, update_id",
+            [value for update_id, payload in updates for value in (update_id, payload, stamp)],
+        )
+        seqs = {row["update_id"]: row["seq"] for row in rows}
+        return [seqs.get(update_id) for update_id, _ in updates]
 
     async def unhandled(self, limit: int = 100) -> list[InboxItem]:
         """Oldest first by arrival, not by id: ids may restart lower after a long idle time."""
@@ -47,13 +48,16 @@ class InboxRepository:
         )
         return [InboxItem(r["seq"], r["update_id"], r["payload"]) for r in rows]
 
-    async def mark_handled(self, seq: int, now: datetime) -> None:
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE inbox SET handled_at = ?, payload = NULL"
-                " WHERE seq = ? AND handled_at IS NULL",
-                (to_db(now), seq),
-            )
+    async def mark_handled(self, seqs: Collection[int], now: datetime) -> None:
+        """Forget the payloads of handled updates (one statement for a whole group)."""
+        if not seqs:
+            return
+        marks = ", ".join("?" * len(seqs))
+        await self._db.write_one(
+            f"UPDATE inbox SET handled_at = ?, payload = NULL"
+            f" WHERE seq IN ({marks}) AND handled_at IS NULL",
+            (to_db(now), *seqs),
+        )
 
     async def count_unhandled(self) -> int:
         row = await self._db.fetchone("SELECT count(*) FROM inbox WHERE handled_at IS NULL")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from storage.db import Database
 from storage.timefmt import from_db, from_db_optional, to_db
+
+# Members' last activity is kept to the hour: precise enough for lapses and retention, and
+# it spares a disk write on almost every update.
+LAST_SEEN_PRECISION = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -42,20 +46,26 @@ class MemberRepository:
         return None if row is None else _member(row)
 
     async def seen(self, telegram_user_id: int, now: datetime) -> Member:
-        """Record that the person wrote to us: creates them, or marks them reachable again."""
+        """Record that the person wrote to us: creates them, or marks them reachable again.
+
+        Runs on every update, so it only writes when something changes: a new member, one
+        marked unreachable, or a last-seen time more than LAST_SEEN_PRECISION old.
+        """
+        row = await self._db.fetchone(
+            "SELECT * FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
+        )
+        if row is not None:
+            member = _member(row)
+            if member.unreachable_at is None and now - member.last_seen_at < LAST_SEEN_PRECISION:
+                return member
         stamp = to_db(now)
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO members (telegram_user_id, created_at, last_seen_at)"
-                " VALUES (?, ?, ?)"
-                " ON CONFLICT (telegram_user_id) DO UPDATE"
-                " SET last_seen_at = excluded.last_seen_at, unreachable_at = NULL",
-                (telegram_user_id, stamp, stamp),
-            )
-            row = await tx.fetchone(
-                "SELECT * FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
-            )
-        assert row is not None
+        (row,) = await self._db.write_one(
+            "INSERT INTO members (telegram_user_id, created_at, last_seen_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (telegram_user_id) DO UPDATE"
+            " SET last_seen_at = excluded.last_seen_at, unreachable_at = NULL"
+            " RETURNING *",
+            (telegram_user_id, stamp, stamp),
+        )
         return _member(row)
 
     async def set_language(self, telegram_user_id: int, language: str) -> bool:
