@@ -29,13 +29,14 @@ from bot.context import BotContext, KosizuApplication
 from bot.errors import on_error
 from bot.persistence import ConversationPersistence
 from bot.services import Services
+from bot.updates import PollingRequest
 from handlers import cancel, chat_guard, help, language, menu, session, unexpected
 from handlers.navigation import HOME
 
 _PRIVATE = filters.ChatType.PRIVATE
 
 
-def build_application(services: Services) -> KosizuApplication:
+def build_application(services: Services, polling: PollingRequest) -> KosizuApplication:
     config = services.config
     app = (
         ApplicationBuilder()
@@ -43,6 +44,7 @@ def build_application(services: Services) -> KosizuApplication:
         .token(config.token)
         .base_url(config.api_base_url)
         .updater(None)  # the inbox-backed UpdatePump fetches updates instead (bot/updates.py)
+        .get_updates_request(polling)
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.timezone))
         .persistence(ConversationPersistence(services.conversations, services.clock))

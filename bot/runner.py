@@ -23,7 +23,7 @@ from bot.scheduling import (
     run_retention,
 )
 from bot.services import Services
-from bot.updates import POLL_TIMEOUT, UpdatePump
+from bot.updates import POLL_TIMEOUT, PollingRequest, UpdatePump
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,8 @@ async def serve(
     db = await Database.open(config.db_path)
     try:
         services = Services.create(config, clock, db, catalogs)
-        app = build_application(services)
+        polling = PollingRequest()
+        app = build_application(services, polling)
         scheduler = Scheduler(db, services.schedule, clock, config.timezone)
         scheduler.register(RETENTION_KIND, run_retention)
         await ensure_core_items(services.schedule, clock, config.timezone)
@@ -89,7 +90,7 @@ async def serve(
                 backoff_base=tuning.sender_backoff,
             )
             app.sender = sender
-            pump = UpdatePump(app, poll_timeout=tuning.poll_timeout)
+            pump = UpdatePump(app, polling, poll_timeout=tuning.poll_timeout)
             running = Running(app, services, scheduler, pump, sender)
             assert app.job_queue is not None
             app.job_queue.run_repeating(
@@ -111,23 +112,25 @@ async def serve(
 async def _run_until_stopped(
     running: Running, stop: asyncio.Event, on_ready: Callable[[Running], None] | None
 ) -> None:
+    await running.pump.load_leftovers()
     fetch = asyncio.create_task(running.pump.fetch_forever(), name="fetch")
     handle = asyncio.create_task(running.pump.handle_forever(), name="handle")
+    record = asyncio.create_task(running.pump.record_done_forever(), name="record")
     send = asyncio.create_task(running.sender.run(), name="send")
     stopper = asyncio.create_task(stop.wait(), name="stop")
     log.info("bot is running")
     if on_ready is not None:
         on_ready(running)
-    tasks: set[asyncio.Task[object]] = {fetch, handle, send, stopper}
+    tasks: set[asyncio.Task[object]] = {fetch, handle, record, send, stopper}
     done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     fetch.cancel()
     send.cancel()
     running.pump.stop_handling()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(handle), STOP_GRACE)
-    for task in (fetch, handle, send, stopper):
+    for task in (fetch, handle, record, send, stopper):
         task.cancel()
-    await asyncio.gather(fetch, handle, send, stopper, return_exceptions=True)
+    await asyncio.gather(fetch, handle, record, send, stopper, return_exceptions=True)
     for finished in done:
         error = None if finished.cancelled() else finished.exception()
         if finished is not stopper and error is not None:

@@ -120,3 +120,20 @@ async def test_cancel_outside_and_inside_a_conversation(
     )
     user.send_text("Deutsch")  # the picker is closed: this is just text now
     assert "I'm not sure what you mean" in (await user.wait_for_message()).plain
+
+
+async def test_a_members_updates_keep_their_order_while_others_are_handled_alongside(
+    emulator: Emulator, bot: InProcessBot
+) -> None:
+    # Sent back to back: handled out of order, "English" would arrive before the
+    # picker was open and be answered as stray text.
+    members = [emulator.user(2100 + i, language_code="de") for i in range(6)]
+    emulator.delay("sendMessage", 0.3, count=len(members))  # the pickers are slow to appear
+    for user in members:
+        user.send_text("/language")
+        user.send_text("English")
+    await bot.settled()
+    for user in members:
+        assert [m.plain for m in user.messages][-1] == (
+            "From now on I will write to you in English."
+        )
