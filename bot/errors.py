@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Chat, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotContext
 
@@ -32,8 +32,11 @@ async def on_error(update: object, context: BotContext) -> None:
     )
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text, show_alert=True)
-        else:
-            await context.bot.send_message(chat.id, text)
+            try:
+                await update.callback_query.answer(text, show_alert=True)
+                return
+            except BadRequest:
+                pass  # the tap was already answered before the failure: write instead
+        await context.bot.send_message(chat.id, text)
     except TelegramError:
         log.warning("could not tell the member about the error (update %s)", update_id)
