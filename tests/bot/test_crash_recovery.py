@@ -54,8 +54,13 @@ async def test_update_fetched_but_not_handled_is_handled_after_restart(
     try:
         reply = await user.wait_for_message(timeout=10)
         assert MENU_EN in reply.plain
-        rows = await db_rows(db_path, "SELECT update_id, handled_at IS NOT NULL FROM inbox")
-        assert rows == [(update_id, 1)]
+
+        async def marked() -> bool:
+            rows = await db_rows(db_path, "SELECT update_id, handled_at IS NOT NULL FROM inbox")
+            return rows == [(update_id, 1)]
+
+        await eventually(marked, what="the update to be marked handled")
+        assert len(user.messages) == 1  # the reply the crash interrupted was not sent twice
     finally:
         child.terminate()
 
