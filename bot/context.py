@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import Translator
 from bot.services import Services
 from storage.members import Member
-
-if TYPE_CHECKING:
-    from bot.delivery import OutboxSender
 
 
 class KosizuApplication(
@@ -22,7 +19,6 @@ class KosizuApplication(
     def __init__(self, *, services: Services, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.services = services
-        self.sender: OutboxSender | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -69,9 +65,3 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     def knows_language(self) -> bool:
         """Whether ``t`` was chosen for this member (False before the member was looked up)."""
         return self._translator is not None
-
-    def wake_sender(self) -> None:
-        """Tell the outbox sender a message was queued, so it does not wait for its next poll."""
-        app = self.application
-        if isinstance(app, KosizuApplication) and app.sender is not None:
-            app.sender.wake()

@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_datetime
 
 from bot.config import LANGUAGES
 
@@ -61,12 +61,6 @@ class Translator:
 
     def datetime(self, moment: dt.datetime, form: str = "medium") -> str:
         return format_datetime(moment, form, tzinfo=self.timezone, locale=self.language)
-
-    def date(self, moment: dt.datetime, form: str = "medium") -> str:
-        return format_date(moment.astimezone(self.timezone), form, locale=self.language)
-
-    def time(self, moment: dt.datetime, form: str = "short") -> str:
-        return format_time(moment, form, tzinfo=self.timezone, locale=self.language)
 
 
 class Catalogs:

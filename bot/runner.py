@@ -89,7 +89,6 @@ async def serve(
                 rate=tuning.sender_rate,
                 backoff_base=tuning.sender_backoff,
             )
-            app.sender = sender
             pump = UpdatePump(app, polling, poll_timeout=tuning.poll_timeout)
             running = Running(app, services, scheduler, pump, sender)
             assert app.job_queue is not None

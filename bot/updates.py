@@ -100,7 +100,6 @@ class UpdatePump:
         self._tasks: set[asyncio.Task[None]] = set()
         self._done: list[int] = []
         self._done_event = asyncio.Event()
-        self.handled = 0
 
     async def load_leftovers(self) -> int:
         """Queue what a previous run stored but did not handle; call before fetching."""
@@ -113,7 +112,7 @@ class UpdatePump:
         return len(items)
 
     def stop_handling(self) -> None:
-        """Finish the update in hand, then return from ``handle_forever``; the rest stays in
+        """Finish the updates in hand, then return from ``handle_forever``; the rest stays in
         the inbox for the next start."""
         self._stopping = True
         self._queue.put_nowait(None)  # wakes a handler waiting on an empty queue
@@ -215,7 +214,6 @@ class UpdatePump:
             log.exception("update %d could not be processed", stored.update_id)
         self._done.append(stored.seq)
         self._done_event.set()
-        self.handled += 1
 
 
 def _seconds(value: object) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.delivery import file_payload
 from sandbox.emulator import Emulator
 from storage.outbox import OutboxRepository
 from tests.support.harness import InProcessBot, eventually
@@ -104,3 +105,20 @@ async def test_rate_limits_hold_for_a_large_queue(emulator: Emulator, bot: InPro
     assert emulator.rate_violations == {"overall": 0, "per_chat": 0}
     assert [m.plain for m in chatty.messages] == [f"part {n}" for n in range(4)]  # in order
     assert all(len(u.messages) == 1 for u in many)
+
+
+async def test_a_queued_document_arrives_as_a_file(emulator: Emulator, bot: InProcessBot) -> None:
+    user = emulator.user(7500, language_code="de")
+    content = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    await bot.running.services.outbox.add(
+        datetime.now(UTC),
+        user.id,
+        "sendDocument",
+        {"document": file_payload(content, "kolloquium.ics"), "caption": "<b>Termin</b>"},
+    )
+    bot.running.sender.wake()
+    message = await user.wait_for_message()
+    assert message.document is not None
+    assert message.document.filename == "kolloquium.ics"
+    assert message.document.content == content
+    assert message.caption_plain == "Termin"  # HTML by default, as for direct replies
