@@ -15,6 +15,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -34,6 +35,12 @@ IDLE_POLL = 1.0  # also picks up rows queued by another process (the CLI)
 
 _FILE_FIELDS = ("document", "photo")
 _UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid")
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """Seconds to wait after a 429 (PTB gives an int or a timedelta, see bot/__init__.py)."""
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class RateWindow:
@@ -163,12 +170,7 @@ class OutboxSender:
         try:
             await _call(self._bot, message)
         except RetryAfter as exc:
-            retry_after = exc.retry_after
-            seconds = (
-                retry_after
-                if isinstance(retry_after, int | float)
-                else (retry_after.total_seconds())
-            )
+            seconds = retry_after_seconds(exc)
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
             log.warning("outbox: 429, pausing %.1f s (outbox id %d)", seconds, message.id)
             # Not counted as an attempt: the message was never refused, only deferred.

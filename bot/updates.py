@@ -30,6 +30,7 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
 from bot.context import KosizuApplication
+from bot.delivery import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class UpdatePump:
             except InvalidToken:
                 raise
             except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after))
+                await asyncio.sleep(retry_after_seconds(exc))
                 continue
             except (TimedOut, NetworkError) as exc:
                 failures += 1
@@ -214,8 +215,3 @@ class UpdatePump:
             log.exception("update %d could not be processed", stored.update_id)
         self._done.append(stored.seq)
         self._done_event.set()
-
-
-def _seconds(value: object) -> float:
-    total = getattr(value, "total_seconds", None)
-    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

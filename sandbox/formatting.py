@@ -122,6 +122,25 @@ _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _SPACE = " \t\r\n\f\v"
 
 
+def _pre_language(text: str, i: int) -> tuple[str, int]:
+    """After an opening ```: the language name, if one follows, and the index past it and past
+    one line break (both Markdown flavours read a pre block's head the same way)."""
+    n = len(text)
+    language = ""
+    lang_end = i
+    while lang_end < n and text[lang_end] not in _SPACE and text[lang_end] != "`":
+        lang_end += 1
+    if i != lang_end and lang_end < n and text[lang_end] != "`":
+        language = text[i:lang_end]
+        i = lang_end
+    if i < n and text[i] in "\n\r":
+        if i + 1 < n and text[i + 1] in "\n\r" and text[i] != text[i + 1]:
+            i += 2
+        else:
+            i += 1
+    return language, i
+
+
 def _decode_entity(text: str, i: int) -> tuple[str, int] | None:
     """Decode a character entity at ``text[i] == '&'``; returns (char, next index)."""
     n = len(text)
@@ -469,18 +488,8 @@ def parse_markdown_v2(text: str) -> FormattedText:
             elif c == "`":
                 if at(i + 1) == "`" and at(i + 2) == "`":
                     etype = "pre"
-                    i += 3
-                    lang_end = i
-                    while lang_end < n and text[lang_end] not in _SPACE and text[lang_end] != "`":
-                        lang_end += 1
-                    if i != lang_end and lang_end < n and text[lang_end] != "`":
-                        argument = text[i:lang_end]
-                        i = lang_end
-                    if at(i) in ("\n", "\r"):
-                        if at(i + 1) in ("\n", "\r") and at(i) != at(i + 1):
-                            i += 2
-                        else:
-                            i += 1
+                    language, i = _pre_language(text, i + 3)
+                    argument = language or argument
                     i -= 1
                 else:
                     etype = "code"
@@ -595,19 +604,8 @@ def parse_markdown(text: str) -> FormattedText:
         language = ""
         i += 1
         if c == "`" and at(i) == "`" and at(i + 1) == "`":
-            i += 2
             is_pre = True
-            lang_end = i
-            while lang_end < n and text[lang_end] not in _SPACE and text[lang_end] != "`":
-                lang_end += 1
-            if i != lang_end and lang_end < n and text[lang_end] != "`":
-                language = text[i:lang_end]
-                i = lang_end
-            if at(i) in ("\n", "\r"):
-                if at(i + 1) in ("\n", "\r") and at(i) != at(i + 1):
-                    i += 2
-                else:
-                    i += 1
+            language, i = _pre_language(text, i + 2)
         start_utf16 = utf16
         start_index = len(out)
         while i < n and (
