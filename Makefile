@@ -17,10 +17,11 @@ test: setup
 
 setup: $(STAMP) catalogs
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the versions the tests last passed with.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 # Compile locales/<lang>/LC_MESSAGES/messages.po into the .mo files the bot loads.
