@@ -40,6 +40,7 @@ update-catalogs: extract
 
 bench: setup
 	$(BIN)/python -m bench.throughput
+	$(BIN)/python -m bench.outbox_rate
 
 clean:
 	rm -rf $(VENV)

@@ -1,9 +1,9 @@
 """The outbox sender: the one path for messages the bot sends on its own.
 
-Limits: at most ``rate`` messages in any one-second window overall and one per second per
-chat; a 429 stops every outbox request until its ``retry_after`` has passed. One request is in
-flight at a time, so a 429 is known before the next request leaves and a crash re-sends at
-most that one message.
+Limits: ``rate`` messages per second overall, evenly spaced, and one per second per chat; a
+429 stops every outbox request until its ``retry_after`` has passed. One request is in flight
+at a time, so a 429 is known before the next request leaves and a crash re-sends at most that
+one message.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import base64
 import contextlib
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -43,25 +42,21 @@ def retry_after_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-class RateWindow:
-    """At most ``limit`` events in any window of ``period`` seconds."""
+class Pacer:
+    """Evenly spaced sends: one every 1/rate seconds, so any one-second window holds at most
+    rate + 1 of them. Even spacing, rather than bursts of ``rate``, leaves room at every moment
+    for the direct replies to members who are using the bot."""
 
-    def __init__(self, limit: int, period: float = 1.0, now: Callable[[], float] = time.monotonic):
-        self.limit = limit
-        self.period = period
+    def __init__(self, rate: float, now: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / rate
         self._now = now
-        self._events: deque[float] = deque()
+        self._next_at = 0.0
 
     def wait_time(self) -> float:
-        now = self._now()
-        while self._events and now - self._events[0] >= self.period:
-            self._events.popleft()
-        if len(self._events) < self.limit:
-            return 0.0
-        return self.period - (now - self._events[0])
+        return max(0.0, self._next_at - self._now())
 
     def record(self) -> None:
-        self._events.append(self._now())
+        self._next_at = max(self._now(), self._next_at) + self.interval
 
 
 def _call(bot: Bot, message: OutboxMessage) -> Awaitable[object]:
@@ -108,7 +103,7 @@ class OutboxSender:
         self._outbox = outbox
         self._members = members
         self._clock = clock
-        self._window = RateWindow(rate)
+        self._pacer = Pacer(rate)
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
         self._chat_ready_at: dict[int, float] = {}  # per-chat spacing and retry backoff
@@ -159,13 +154,13 @@ class OutboxSender:
             if pause > 0:
                 await asyncio.sleep(pause)
                 continue
-            wait = self._window.wait_time()
+            wait = self._pacer.wait_time()
             if wait <= 0:
                 return
             await asyncio.sleep(wait)
 
     async def _send(self, message: OutboxMessage) -> None:
-        self._window.record()
+        self._pacer.record()
         self._chat_ready_at[message.chat_id] = time.monotonic() + PER_CHAT_INTERVAL
         try:
             await _call(self._bot, message)
