@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from storage.audit import AuditRepository
 from storage.db import Database
 from storage.timefmt import from_db, from_db_optional, to_db
 
@@ -22,6 +23,15 @@ class Member:
     created_at: datetime
     last_seen_at: datetime
     unreachable_at: datetime | None
+    role: str | None
+    status: str | None
+    display_name: str | None
+    organisation_id: int | None
+    role_confirmed_at: datetime | None
+
+    @property
+    def is_active_staff(self) -> bool:
+        return self.role == "staff" and self.status == "active"
 
 
 def _member(row: sqlite3.Row) -> Member:
@@ -32,6 +42,11 @@ def _member(row: sqlite3.Row) -> Member:
         created_at=from_db(row["created_at"]),
         last_seen_at=from_db(row["last_seen_at"]),
         unreachable_at=from_db_optional(row["unreachable_at"]),
+        role=row["role"],
+        status=row["status"],
+        display_name=row["display_name"],
+        organisation_id=row["organisation_id"],
+        role_confirmed_at=from_db_optional(row["role_confirmed_at"]),
     )
 
 
@@ -67,6 +82,40 @@ class MemberRepository:
             (telegram_user_id, stamp, stamp),
         )
         return _member(row)
+
+    async def make_staff(self, telegram_user_id: int, now: datetime) -> tuple[Member, bool]:
+        """Give someone the active staff role (the operator's bootstrap, not a bot action).
+
+        Returns the member and whether anything changed; the change is audited in the same
+        transaction.
+        """
+        stamp = to_db(now)
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO members (telegram_user_id, created_at, last_seen_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (telegram_user_id) DO NOTHING",
+                (telegram_user_id, stamp, stamp),
+            )
+            changed = await tx.execute(
+                "UPDATE members SET role = 'staff', status = 'active', role_confirmed_at = ?"
+                " WHERE telegram_user_id = ?"
+                " AND (role IS NOT 'staff' OR status IS NOT 'active')",
+                (stamp, telegram_user_id),
+            )
+            row = await tx.fetchone(
+                "SELECT * FROM members WHERE telegram_user_id = ?", (telegram_user_id,)
+            )
+            assert row is not None
+            if changed:
+                await AuditRepository.record(
+                    tx,
+                    now,
+                    "member.make_staff",
+                    object_type="member",
+                    object_id=row["id"],
+                    detail="via CLI",
+                )
+        return _member(row), bool(changed)
 
     async def set_language(self, telegram_user_id: int, language: str) -> bool:
         async with self._db.transaction() as tx:

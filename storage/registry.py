@@ -1,0 +1,78 @@
+"""The register of personal data: every table, what it holds about people, how long it is kept,
+and how a member's rows are found for export (/mydata) and erasure (/deleteme).
+
+A test fails when the schema has a table this register does not declare, or a column that
+points at a person in a table declared as holding no personal data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Erasure(Enum):
+    DELETE_ROWS = "delete the member's rows"
+    CLEAR_PAYLOAD = "nothing lasting: the personal part is cleared once used"
+    KEEP_IDS = "kept: internal ids only, unlinked from the person when the member row goes"
+    NOT_PERSONAL = "holds no personal data"
+
+
+@dataclass(frozen=True)
+class TableRule:
+    holds: str  # what it holds about people, for the record of processing
+    member_key: str | None  # the column that identifies the member's rows
+    erasure: Erasure
+    retention: str
+
+
+NOT_PERSONAL = TableRule("nothing about people", None, Erasure.NOT_PERSONAL, "as long as needed")
+
+REGISTRY: dict[str, TableRule] = {
+    "members": TableRule(
+        "Telegram user id, name, role, status, organisation, language, activity times",
+        "telegram_user_id",
+        Erasure.DELETE_ROWS,
+        "until the member erases their data",
+    ),
+    "member_regions": TableRule(
+        "the regions a member covers", "member_id", Erasure.DELETE_ROWS, "as the member row"
+    ),
+    "inbox": TableRule(
+        "updates as Telegram sent them (sender, text) until handled, then only the update id",
+        None,
+        Erasure.CLEAR_PAYLOAD,
+        "payload until handled (seconds); update ids 48 hours",
+    ),
+    "outbox": TableRule(
+        "messages waiting to be sent to a chat (the chat id is the member's Telegram id)",
+        "chat_id",
+        Erasure.DELETE_ROWS,
+        "text until sent; the row 30 days after it was settled",
+    ),
+    "conversation_states": TableRule(
+        "which step of a conversation a chat is at",
+        "key",
+        Erasure.DELETE_ROWS,
+        "until the conversation ends",
+    ),
+    "audit_log": TableRule(
+        "who did which privileged action, as internal ids",
+        "actor_id",
+        Erasure.KEEP_IDS,
+        "kept (append-only)",
+    ),
+    "scheduled_items": NOT_PERSONAL,
+    "scheduled_runs": NOT_PERSONAL,
+    "foreign_chats": TableRule(
+        "ids of group chats the bot left", None, Erasure.NOT_PERSONAL, "as long as needed"
+    ),
+    "organisations": TableRule(
+        "organisations (bodies, not people)", None, Erasure.NOT_PERSONAL, "as long as needed"
+    ),
+}
+
+# Column names that point at a person wherever they appear.
+PERSON_COLUMNS = frozenset(
+    {"member_id", "telegram_user_id", "chat_id", "actor_id", "user_id", "applicant_id"}
+)
