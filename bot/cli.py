@@ -14,10 +14,14 @@ from pathlib import Path
 from telegram.error import InvalidToken, NetworkError
 
 from bot import logs
+from bot.clock import SystemClock
 from bot.config import Config, ConfigError
 from bot.i18n import CatalogError
 from bot.runner import serve
 from storage.db import Database
+from storage.members import MemberRepository
+from storage.organisations import OrganisationError, OrganisationRepository
+from storage.vocabulary import ORGANISATION_TYPES, REGIONS
 
 log = logging.getLogger("kosizu")
 
@@ -35,6 +39,17 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the bot (long polling) until SIGTERM or Ctrl-C")
     backup = commands.add_parser("backup", help="copy the live database to PATH")
     backup.add_argument("path", type=Path)
+    staff = commands.add_parser(
+        "add-staff", help="make a Telegram user an active staff member (the first one, say)"
+    )
+    staff.add_argument("telegram_user_id", type=int)
+    org = commands.add_parser("org", help="manage organisations")
+    org_commands = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
+    org_add = org_commands.add_parser("add", help="add an organisation")
+    org_add.add_argument("--name", required=True)
+    org_add.add_argument("--type", required=True, choices=ORGANISATION_TYPES)
+    org_add.add_argument("--state", required=True, choices=REGIONS, help="Bundesland, or DE")
+    org_commands.add_parser("list", help="list organisations")
     return parser
 
 
@@ -72,6 +87,41 @@ def _backup(config: Config, target: Path) -> None:
     print(f"Backed up {config.db_path} to {target}.")
 
 
+async def _add_staff(config: Config, telegram_user_id: int) -> None:
+    if telegram_user_id <= 0:
+        raise CommandError("A Telegram user id is a positive number (ask the person for it).")
+    db = await Database.open(config.db_path)
+    try:
+        member, changed = await MemberRepository(db).make_staff(
+            telegram_user_id, SystemClock().now()
+        )
+    finally:
+        await db.close()
+    if changed:
+        print(f"Telegram user {telegram_user_id} is now active staff (member {member.id}).")
+    else:
+        print(f"Telegram user {telegram_user_id} was already active staff (member {member.id}).")
+
+
+async def _org(config: Config, args: argparse.Namespace) -> None:
+    db = await Database.open(config.db_path)
+    try:
+        repo = OrganisationRepository(db)
+        if args.org_command == "add":
+            try:
+                org = await repo.add(
+                    args.name, args.type, args.state, SystemClock().now(), actor_id=None
+                )
+            except OrganisationError as exc:
+                raise CommandError(f"The organisation was not added: {exc}.") from None
+            print(f"Added organisation {org.id}: {org.name} ({org.type}, {org.bundesland}).")
+        else:
+            for org in await repo.all():
+                print(f"{org.id}\t{org.bundesland}\t{org.type}\t{org.name}")
+    finally:
+        await db.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -81,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_run(config))
         elif args.command == "backup":
             _backup(config, args.path)
+        elif args.command == "add-staff":
+            asyncio.run(_add_staff(config, args.telegram_user_id))
+        elif args.command == "org":
+            asyncio.run(_org(config, args))
     except (ConfigError, CatalogError, CommandError) as exc:
         print(f"kosizu: {exc}", file=sys.stderr)
         return 2

@@ -114,3 +114,52 @@ def test_backup_copies_the_database(tmp_path: Path) -> None:
     assert sqlite3.connect(target).execute("SELECT x FROM t").fetchall() == [(42,)]
     again = kosizu("backup", str(target), env={"KOSIZU_DB": str(source)})
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_add_staff_bootstraps_the_first_staff_member_once(tmp_path: Path) -> None:
+    env = {"KOSIZU_DB": str(tmp_path / "db.sqlite3")}
+    first = kosizu("add-staff", "4242", env=env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == "Telegram user 4242 is now active staff (member 1).\n"
+    again = kosizu("add-staff", "4242", env=env)
+    assert again.stdout == "Telegram user 4242 was already active staff (member 1).\n"
+    db = sqlite3.connect(tmp_path / "db.sqlite3")
+    assert db.execute("SELECT role, status FROM members").fetchall() == [("staff", "active")]
+    assert db.execute("SELECT action, object_id FROM audit_log").fetchall() == [
+        ("member.make_staff", 1)
+    ]
+    refused = kosizu("add-staff", "-5", env=env)
+    assert refused.returncode == 2 and "positive number" in refused.stderr
+
+
+def test_org_add_and_list(tmp_path: Path) -> None:
+    env = {"KOSIZU_DB": str(tmp_path / "db.sqlite3")}
+    added = kosizu(
+        "org",
+        "add",
+        "--name",
+        "DITIB Köln",
+        "--type",
+        "mosque_association",
+        "--state",
+        "DE-NW",
+        env=env,
+    )
+    assert added.stdout == "Added organisation 1: DITIB Köln (mosque_association, DE-NW).\n"
+    twice = kosizu(
+        "org",
+        "add",
+        "--name",
+        "DITIB Köln",
+        "--type",
+        "mosque_association",
+        "--state",
+        "DE-NW",
+        env=env,
+    )
+    assert twice.returncode == 2
+    assert twice.stderr.strip() == (
+        "kosizu: The organisation was not added: 'DITIB Köln' in DE-NW exists already."
+    )
+    listed = kosizu("org", "list", env=env)
+    assert listed.stdout == "1\tDE-NW\tmosque_association\tDITIB Köln\n"
