@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
 from bot import logs
@@ -19,9 +21,10 @@ from bot.config import Config, ConfigError
 from bot.i18n import CatalogError
 from bot.runner import serve
 from storage.db import Database
+from storage.invites import InviteError, InviteRepository
 from storage.members import MemberRepository
 from storage.organisations import OrganisationError, OrganisationRepository
-from storage.vocabulary import ORGANISATION_TYPES, REGIONS
+from storage.vocabulary import ORGANISATION_TYPES, REGIONS, ROLES
 
 log = logging.getLogger("kosizu")
 
@@ -50,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     org_add.add_argument("--type", required=True, choices=ORGANISATION_TYPES)
     org_add.add_argument("--state", required=True, choices=REGIONS, help="Bundesland, or DE")
     org_commands.add_parser("list", help="list organisations")
+    invite = commands.add_parser("invite", help="create an invitation link (needs the token)")
+    invite.add_argument("--role", required=True, choices=ROLES)
+    invite.add_argument("--org", type=int, help="organisation id (see 'kosizu org list')")
+    invite.add_argument("--days", type=int, default=7, help="valid for (default 7)")
+    invite.add_argument(
+        "--uses", type=int, default=1, help="how many people may join with it (community only)"
+    )
     return parser
 
 
@@ -58,8 +68,15 @@ async def _run(config: Config) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    try:
+    with _telegram_errors(config):
         await serve(config, stop)
+
+
+@contextlib.contextmanager
+def _telegram_errors(config: Config) -> Iterator[None]:
+    """Turn Telegram refusing or not answering into one sentence for the operator."""
+    try:
+        yield
     except InvalidToken:
         raise CommandError(
             "Telegram rejected KOSIZU_BOT_TOKEN; check the token with @BotFather."
@@ -122,10 +139,31 @@ async def _org(config: Config, args: argparse.Namespace) -> None:
         await db.close()
 
 
+async def _invite(config: Config, args: argparse.Namespace) -> None:
+    # The link names the bot, so ask Telegram who we are before anything is stored.
+    with _telegram_errors(config):
+        async with Bot(config.token, base_url=config.api_base_url) as bot:
+            username = bot.username
+    db = await Database.open(config.db_path)
+    try:
+        invite, code = await InviteRepository(db).create(
+            args.role, args.org, args.days, args.uses, SystemClock().now(), created_by=None
+        )
+    except InviteError as exc:
+        raise CommandError(f"No invitation was created: {exc}.") from None
+    finally:
+        await db.close()
+    print(
+        f"Invitation {invite.id} ({invite.role}, {invite.max_uses} use(s), valid until "
+        f"{invite.expires_at:%Y-%m-%d %H:%M} UTC). Send this link to the person, privately:"
+    )
+    print(f"https://t.me/{username}?start={code}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        config = Config.from_env(os.environ, require_token=args.command == "run")
+        config = Config.from_env(os.environ, require_token=args.command in ("run", "invite"))
         logs.configure(config.log_level)
         if args.command == "run":
             asyncio.run(_run(config))
@@ -135,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_add_staff(config, args.telegram_user_id))
         elif args.command == "org":
             asyncio.run(_org(config, args))
+        elif args.command == "invite":
+            asyncio.run(_invite(config, args))
     except (ConfigError, CatalogError, CommandError) as exc:
         print(f"kosizu: {exc}", file=sys.stderr)
         return 2

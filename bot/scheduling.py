@@ -22,6 +22,7 @@ from bot.recurrence import Cron
 from storage.audit import AuditRepository
 from storage.db import Database, Transaction
 from storage.inbox import InboxRepository
+from storage.invites import InviteRepository
 from storage.outbox import OutboxRepository
 from storage.schedule import ScheduledItem, ScheduleRepository
 
@@ -39,6 +40,7 @@ RETENTION_CRON = "30 3 * * *"
 UPDATE_ID_MEMORY = timedelta(hours=48)
 OUTBOX_MEMORY = timedelta(days=30)
 RUN_MEMORY = timedelta(days=90)
+INVITE_FAILURE_MEMORY = timedelta(days=1)  # the rate limit looks back one hour
 
 
 class Scheduler:
@@ -87,17 +89,19 @@ class Scheduler:
 
 
 async def run_retention(tx: Transaction, item: ScheduledItem, now: datetime) -> None:
-    """Forget what is no longer needed: handled update ids, settled outbox rows, old runs."""
+    """Forget what is no longer needed: handled update ids, settled outbox rows, old runs,
+    old wrong-code records."""
     updates = await InboxRepository.prune_handled(tx, now - UPDATE_ID_MEMORY)
     messages = await OutboxRepository.prune_finished(tx, now - OUTBOX_MEMORY)
     runs = await ScheduleRepository.prune_runs(tx, now - RUN_MEMORY)
+    failures = await InviteRepository.prune_failures(tx, now - INVITE_FAILURE_MEMORY)
     await AuditRepository.record(
         tx,
         now,
         "retention.run",
         object_type="scheduled_item",
         object_id=item.id,
-        detail=f"updates={updates} outbox={messages} runs={runs}",
+        detail=f"updates={updates} outbox={messages} runs={runs} invite_failures={failures}",
     )
 
 

@@ -67,6 +67,18 @@ REGISTRY: dict[str, TableRule] = {
     "foreign_chats": TableRule(
         "ids of group chats the bot left", None, Erasure.NOT_PERSONAL, "as long as needed"
     ),
+    "invites": TableRule(
+        "invitations; who created one, as an internal id",
+        "created_by",
+        Erasure.KEEP_IDS,
+        "kept for the audit trail (codes are stored hashed)",
+    ),
+    "invite_failures": TableRule(
+        "when someone gave a wrong invitation code (their Telegram id)",
+        "telegram_user_id",
+        Erasure.DELETE_ROWS,
+        "one day",
+    ),
     "organisations": TableRule(
         "organisations (bodies, not people)", None, Erasure.NOT_PERSONAL, "as long as needed"
     ),

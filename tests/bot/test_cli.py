@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import os
 import sqlite3
 import subprocess
@@ -163,3 +165,43 @@ def test_org_add_and_list(tmp_path: Path) -> None:
     )
     listed = kosizu("org", "list", env=env)
     assert listed.stdout == "1\tDE-NW\tmosque_association\tDITIB Köln\n"
+
+
+async def test_invite_prints_a_deep_link_and_stores_only_a_hash(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    env = {
+        "KOSIZU_BOT_TOKEN": TOKEN,
+        "KOSIZU_API_BASE_URL": emulator.base_url,
+        "KOSIZU_DB": str(tmp_path / "db.sqlite3"),
+    }
+    org = await asyncio.to_thread(
+        kosizu,
+        "org",
+        "add",
+        "--name",
+        "Polizei Köln",
+        "--type",
+        "police",
+        "--state",
+        "DE-NW",
+        env=env,
+    )
+    assert org.returncode == 0, org.stderr
+    result = await asyncio.to_thread(
+        kosizu, "invite", "--role", "police", "--org", "1", "--days", "7", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    link = result.stdout.strip().splitlines()[-1]
+    assert link.startswith("https://t.me/kosizu_test_bot?start=")
+    code = link.rsplit("=", 1)[1]
+    assert len(code) >= 22  # 16 random bytes, URL-safe base64
+    db = sqlite3.connect(tmp_path / "db.sqlite3")
+    stored = db.execute("SELECT code_hash, role, organisation_id, max_uses FROM invites").fetchall()
+    assert stored == [(hashlib.sha256(code.encode()).hexdigest(), "police", 1, 1)]
+    assert code not in (tmp_path / "db.sqlite3").read_bytes().decode("latin-1")
+    too_long = await asyncio.to_thread(kosizu, "invite", "--role", "staff", "--days", "8", env=env)
+    assert too_long.returncode == 2
+    assert too_long.stderr.strip() == (
+        "kosizu: No invitation was created: a staff invitation lasts 1 to 7 days."
+    )
