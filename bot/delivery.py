@@ -13,6 +13,7 @@ import base64
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -43,20 +44,33 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 
 
 class Pacer:
-    """Evenly spaced sends: one every 1/rate seconds, so any one-second window holds at most
-    rate + 1 of them. Even spacing, rather than bursts of ``rate``, leaves room at every moment
-    for the direct replies to members who are using the bot."""
+    """Evenly spaced sends, one every 1/rate seconds, which leaves room at every moment for the
+    direct replies to members who are using the bot.
 
-    def __init__(self, rate: float, now: Callable[[], float] = time.monotonic) -> None:
+    Spacing the starts alone is not enough where it counts, at Telegram: a request delayed on
+    its way can arrive close behind the next one. So a send also waits until a second has
+    passed since the answer to the send ``rate`` places back; then no second, as Telegram
+    counts it, holds more than ``rate`` of ours.
+    """
+
+    def __init__(self, rate: int, now: Callable[[], float] = time.monotonic) -> None:
         self.interval = 1.0 / rate
         self._now = now
         self._next_at = 0.0
+        self._answered: deque[float] = deque(maxlen=rate)
 
     def wait_time(self) -> float:
-        return max(0.0, self._next_at - self._now())
+        now = self._now()
+        wait = self._next_at - now
+        if len(self._answered) == self._answered.maxlen:
+            wait = max(wait, self._answered[0] + 1.0 - now)
+        return max(0.0, wait)
 
-    def record(self) -> None:
+    def sent(self) -> None:
         self._next_at = max(self._now(), self._next_at) + self.interval
+
+    def answered(self) -> None:
+        self._answered.append(self._now())
 
 
 def _call(bot: Bot, message: OutboxMessage) -> Awaitable[object]:
@@ -160,10 +174,19 @@ class OutboxSender:
             await asyncio.sleep(wait)
 
     async def _send(self, message: OutboxMessage) -> None:
-        self._pacer.record()
+        self._pacer.sent()
         self._chat_ready_at[message.chat_id] = time.monotonic() + PER_CHAT_INTERVAL
         try:
-            await _call(self._bot, message)
+            try:
+                await _call(self._bot, message)
+            finally:
+                # Counted from the answer too (see Pacer): the next message to this chat
+                # cannot reach Telegram within a second of this one.
+                self._pacer.answered()
+                self._chat_ready_at[message.chat_id] = max(
+                    self._chat_ready_at.get(message.chat_id, 0.0),
+                    time.monotonic() + PER_CHAT_INTERVAL,
+                )
         except RetryAfter as exc:
             seconds = retry_after_seconds(exc)
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
@@ -201,5 +224,7 @@ class OutboxSender:
             return
         delay = min(self._backoff_base * 2 ** (attempts - 1), BACKOFF_CAP)
         # The whole chat waits, so its messages keep their order.
-        self._chat_ready_at[message.chat_id] = time.monotonic() + delay
+        self._chat_ready_at[message.chat_id] = max(
+            self._chat_ready_at.get(message.chat_id, 0.0), time.monotonic() + delay
+        )
         log.warning("outbox: id %d attempt %d failed, retry in %.1f s", message.id, attempts, delay)
