@@ -49,6 +49,12 @@ _BOT_COMMAND_RX = re.compile(r"[a-z0-9_]{1,32}")
 _BUTTON_NON_ACTION = frozenset({"text", "icon_custom_emoji_id", "style"})
 
 
+# Unknown parameters are refused, more strictly than Telegram, which ignores them. The one
+# exception: python-telegram-bot 22 sends its default parse_mode with editMessageReplyMarkup,
+# which the API does not define and Telegram ignores; refusing it would refuse a correct bot.
+TOLERATED_EXTRAS = frozenset({("editMessageReplyMarkup", "parse_mode")})
+
+
 class ApiError(Exception):
     """An error answer of the Bot API (``{"ok": false, ...}``)."""
 
@@ -178,6 +184,8 @@ class Spec:
         for name, raw in fields.items():
             spec = method.fields.get(name)
             if spec is None:
+                if (method.name, name) in TOLERATED_EXTRAS:
+                    continue
                 raise bad_request(f"unknown parameter {name}")
             params[name] = self._decode_form_value(spec, raw, files, used_files)
         for name, part in files.items():
@@ -239,6 +247,8 @@ class Spec:
         for name, value in body.items():
             spec = method.fields.get(name)
             if spec is None:
+                if (method.name, name) in TOLERATED_EXTRAS:
+                    continue
                 raise bad_request(f"unknown parameter {name}")
             if value is None:
                 continue
