@@ -35,7 +35,7 @@ extract: $(STAMP)
 
 # Merge the template into every language's catalog (new msgids appear untranslated).
 update-catalogs: extract
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-location \
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --ignore-obsolete \
 		--no-fuzzy-matching
 
 bench: setup

@@ -30,7 +30,7 @@ from bot.errors import on_error
 from bot.persistence import ConversationPersistence
 from bot.services import Services
 from bot.updates import PollingRequest
-from handlers import cancel, chat_guard, help, language, menu, session, unexpected
+from handlers import cancel, chat_guard, help, language, menu, onboarding, session, unexpected
 from handlers.navigation import HOME
 
 _PRIVATE = filters.ChatType.PRIVATE
@@ -63,6 +63,7 @@ def register_handlers(app: KosizuApplication) -> None:
     features: list[BaseHandler[Any, BotContext, Any]] = [
         # Conversations first: while one is open, its states see the member's input before
         # the stateless commands below.
+        onboarding.conversation(),
         language.conversation(),
         CommandHandler("start", menu.start, filters=_PRIVATE),
         CommandHandler("help", help.show, filters=_PRIVATE),

@@ -19,6 +19,7 @@ from bot import logs
 from bot.clock import SystemClock
 from bot.config import Config, ConfigError
 from bot.i18n import CatalogError
+from bot.privacy import PrivacyNoticeError
 from bot.runner import serve
 from storage.db import Database
 from storage.invites import InviteError, InviteRepository
@@ -175,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_org(config, args))
         elif args.command == "invite":
             asyncio.run(_invite(config, args))
-    except (ConfigError, CatalogError, CommandError) as exc:
+    except (ConfigError, CatalogError, PrivacyNoticeError, CommandError) as exc:
         print(f"kosizu: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -15,6 +15,7 @@ from bot.config import Config
 from bot.context import BotContext, KosizuApplication
 from bot.delivery import DEFAULT_RATE, OutboxSender
 from bot.i18n import Catalogs
+from bot.privacy import PrivacyNotice
 from bot.scheduling import (
     RETENTION_KIND,
     TICK_SECONDS,
@@ -70,9 +71,10 @@ async def serve(
     """Run until ``stop`` is set; then finish the update in hand and shut down cleanly."""
     clock = clock or SystemClock()
     catalogs = Catalogs(config.default_language, config.timezone)
+    privacy = PrivacyNotice.load()
     db = await Database.open(config.db_path)
     try:
-        services = Services.create(config, clock, db, catalogs)
+        services = Services.create(config, clock, db, catalogs, privacy)
         polling = PollingRequest()
         app = build_application(services, polling)
         scheduler = Scheduler(db, services.schedule, clock, config.timezone)

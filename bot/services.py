@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Catalogs
+from bot.privacy import PrivacyNotice
 from storage.audit import AuditRepository
 from storage.chats import ForeignChatRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
 from storage.inbox import InboxRepository
+from storage.invites import InviteRepository
 from storage.members import MemberRepository
+from storage.onboarding import OnboardingRepository
 from storage.outbox import OutboxRepository
 from storage.schedule import ScheduleRepository
 
@@ -23,6 +26,7 @@ class Services:
     clock: Clock
     db: Database
     catalogs: Catalogs
+    privacy: PrivacyNotice
     members: MemberRepository
     inbox: InboxRepository
     conversations: ConversationRepository
@@ -30,14 +34,24 @@ class Services:
     outbox: OutboxRepository
     audit: AuditRepository
     foreign_chats: ForeignChatRepository
+    invites: InviteRepository
+    onboarding: OnboardingRepository
 
     @classmethod
-    def create(cls, config: Config, clock: Clock, db: Database, catalogs: Catalogs) -> Services:
+    def create(
+        cls,
+        config: Config,
+        clock: Clock,
+        db: Database,
+        catalogs: Catalogs,
+        privacy: PrivacyNotice,
+    ) -> Services:
         return cls(
             config=config,
             clock=clock,
             db=db,
             catalogs=catalogs,
+            privacy=privacy,
             members=MemberRepository(db),
             inbox=InboxRepository(db),
             conversations=ConversationRepository(db),
@@ -45,4 +59,6 @@ class Services:
             outbox=OutboxRepository(db),
             audit=AuditRepository(db),
             foreign_chats=ForeignChatRepository(db),
+            invites=InviteRepository(db),
+            onboarding=OnboardingRepository(db),
         )

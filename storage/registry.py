@@ -79,6 +79,18 @@ REGISTRY: dict[str, TableRule] = {
         Erasure.DELETE_ROWS,
         "one day",
     ),
+    "consents": TableRule(
+        "which privacy notice version a member agreed to, when, and any withdrawal",
+        "member_id",
+        Erasure.DELETE_ROWS,
+        "as the member row",
+    ),
+    "onboarding_drafts": TableRule(
+        "someone joining with an invitation: their Telegram id and how far they got",
+        "telegram_user_id",
+        Erasure.DELETE_ROWS,
+        "until they finish or start again",
+    ),
     "organisations": TableRule(
         "organisations (bodies, not people)", None, Erasure.NOT_PERSONAL, "as long as needed"
     ),
