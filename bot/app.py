@@ -30,7 +30,18 @@ from bot.errors import on_error
 from bot.persistence import ConversationPersistence
 from bot.services import Services
 from bot.updates import PollingRequest
-from handlers import cancel, chat_guard, help, language, menu, onboarding, session, unexpected
+from handlers import (
+    cancel,
+    chat_guard,
+    deleteme,
+    help,
+    language,
+    menu,
+    mydata,
+    onboarding,
+    session,
+    unexpected,
+)
 from handlers.navigation import HOME
 
 _PRIVATE = filters.ChatType.PRIVATE
@@ -68,6 +79,9 @@ def register_handlers(app: KosizuApplication) -> None:
         CommandHandler("start", menu.start, filters=_PRIVATE),
         CommandHandler("help", help.show, filters=_PRIVATE),
         CommandHandler("cancel", cancel.nothing_to_cancel, filters=_PRIVATE),
+        CommandHandler("mydata", mydata.show, filters=_PRIVATE),
+        CommandHandler("deleteme", deleteme.ask, filters=_PRIVATE),
+        CallbackQueryHandler(deleteme.answer, pattern=pattern(deleteme.PREFIX)),
         CallbackQueryHandler(menu.show_home, pattern=f"^{HOME}$"),
         CallbackQueryHandler(help.show_from_menu, pattern=f"^{help.OPEN}$"),
         # A language button on an old picker, tapped after the conversation ended.

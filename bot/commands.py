@@ -13,6 +13,8 @@ def command_list(t: Translator) -> list[BotCommand]:
         BotCommand("help", t._("What this bot does")),
         BotCommand("language", t._("Choose your language")),
         BotCommand("cancel", t._("Stop what you are doing")),
+        BotCommand("mydata", t._("See what is stored about you")),
+        BotCommand("deleteme", t._("Erase your data")),
     ]
 
 

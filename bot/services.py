@@ -16,7 +16,9 @@ from storage.inbox import InboxRepository
 from storage.invites import InviteRepository
 from storage.members import MemberRepository
 from storage.onboarding import OnboardingRepository
+from storage.organisations import OrganisationRepository
 from storage.outbox import OutboxRepository
+from storage.personal_data import PersonalDataRepository
 from storage.schedule import ScheduleRepository
 
 
@@ -36,6 +38,8 @@ class Services:
     foreign_chats: ForeignChatRepository
     invites: InviteRepository
     onboarding: OnboardingRepository
+    personal_data: PersonalDataRepository
+    organisations: OrganisationRepository
 
     @classmethod
     def create(
@@ -61,4 +65,6 @@ class Services:
             foreign_chats=ForeignChatRepository(db),
             invites=InviteRepository(db),
             onboarding=OnboardingRepository(db),
+            personal_data=PersonalDataRepository(db),
+            organisations=OrganisationRepository(db),
         )

@@ -18,7 +18,9 @@ def help_text(t: Translator) -> str:
         "/start – open the main menu\n"
         "/language – choose your language\n"
         "/cancel – stop what you are doing\n"
-        "/help – show this help\n\n"
+        "/help – show this help\n"
+        "/mydata – see everything stored about you\n"
+        "/deleteme – erase your data\n\n"
         "<b>This bot is not for emergencies.</b> In an emergency, call 110."
     )
 

@@ -24,7 +24,8 @@ from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import pack, pattern, unpack
 from bot.context import BotContext
-from bot.i18n import N_, Translator
+from bot.i18n import Translator
+from handlers.labels import ROLE_LABELS
 from handlers.menu import main_menu
 from handlers.navigation import answer_stale
 
@@ -32,12 +33,6 @@ PREFIX = "join"
 CONSENT = "consent"
 NAME = "name"
 NAME_LENGTH = (2, 100)
-
-ROLE_LABELS = {
-    "community": N_("community representative"),
-    "police": N_("police contact"),
-    "staff": N_("member of the network team"),
-}
 
 
 def _consent_keyboard(t: Translator) -> InlineKeyboardMarkup:

@@ -18,12 +18,26 @@ class Erasure(Enum):
     NOT_PERSONAL = "holds no personal data"
 
 
+class KeyKind(Enum):
+    MEMBER_ID = "the member's internal id"
+    TELEGRAM_ID = "the member's Telegram user id (also their private chat id)"
+    CONVERSATION = "a PTB conversation key: [chat id, user id] as JSON"
+
+
 @dataclass(frozen=True)
 class TableRule:
     holds: str  # what it holds about people, for the record of processing
     member_key: str | None  # the column that identifies the member's rows
     erasure: Erasure
     retention: str
+
+    @property
+    def key_kind(self) -> KeyKind:
+        if self.member_key in ("telegram_user_id", "chat_id"):
+            return KeyKind.TELEGRAM_ID
+        if self.member_key == "key":
+            return KeyKind.CONVERSATION
+        return KeyKind.MEMBER_ID
 
 
 NOT_PERSONAL = TableRule("nothing about people", None, Erasure.NOT_PERSONAL, "as long as needed")

@@ -99,7 +99,14 @@ async def test_command_menus_are_published_per_language(
     }
     for language, description in expected_start.items():
         commands = emulator.commands[("default", language)]
-        assert [c["command"] for c in commands] == ["start", "help", "language", "cancel"]
+        assert [c["command"] for c in commands] == [
+            "start",
+            "help",
+            "language",
+            "cancel",
+            "mydata",
+            "deleteme",
+        ]
         assert commands[0]["description"] == description
     assert emulator.commands[("default", "")][0]["description"] == expected_start["de"]
 

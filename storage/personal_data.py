@@ -1,0 +1,70 @@
+"""A member's personal data across every table, as the register declares it: export and erase."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from storage.audit import AuditRepository
+from storage.db import Database
+from storage.members import Member
+from storage.registry import REGISTRY, Erasure, KeyKind, TableRule
+
+
+def _key_value(rule: TableRule, member: Member) -> object:
+    if rule.key_kind is KeyKind.TELEGRAM_ID:
+        return member.telegram_user_id
+    if rule.key_kind is KeyKind.CONVERSATION:
+        return json.dumps([member.telegram_user_id, member.telegram_user_id])
+    return member.id
+
+
+class PersonalDataRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def export(self, member: Member, now: datetime) -> dict[str, list[dict[str, Any]]]:
+        """Every row that concerns the member, by table (the export is audited)."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        for table, rule in REGISTRY.items():
+            if rule.member_key is None:
+                continue
+            rows = await self._db.fetchall(
+                f"SELECT * FROM {table} WHERE {rule.member_key} = ?", (_key_value(rule, member),)
+            )
+            found[table] = [dict(row) for row in rows]
+        async with self._db.transaction() as tx:
+            await AuditRepository.record(
+                tx,
+                now,
+                "member.export",
+                actor_id=member.id,
+                object_type="member",
+                object_id=member.id,
+            )
+        return found
+
+    async def erase(self, member: Member, now: datetime) -> None:
+        """Delete the member's rows everywhere the register says so, in one transaction.
+
+        What stays (the audit trail, invitations they created) holds internal ids only, and
+        the member row that linked those ids to a person is gone.
+        """
+        async with self._db.transaction() as tx:
+            for table, rule in REGISTRY.items():
+                if table == "members" or rule.erasure is not Erasure.DELETE_ROWS:
+                    continue
+                assert rule.member_key is not None
+                await tx.execute(
+                    f"DELETE FROM {table} WHERE {rule.member_key} = ?", (_key_value(rule, member),)
+                )
+            await tx.execute("DELETE FROM members WHERE id = ?", (member.id,))
+            await AuditRepository.record(
+                tx,
+                now,
+                "member.erase",
+                actor_id=member.id,
+                object_type="member",
+                object_id=member.id,
+            )

@@ -1,0 +1,81 @@
+"""/mydata shows everything the register declares; /deleteme leaves no personal value behind."""
+
+from __future__ import annotations
+
+import json
+
+from sandbox.chats import SimUser
+from sandbox.emulator import Emulator
+from storage.audit import AuditRepository
+from storage.registry import REGISTRY
+from tests.handlers.test_onboarding import join, police_invite
+from tests.support.harness import InProcessBot
+
+NAME = "Zeynep Kaya"
+
+
+async def joined(emulator: Emulator, bot: InProcessBot, user_id: int) -> SimUser:
+    _, code = await police_invite(bot.running.services.db)
+    user = emulator.user(user_id, language_code="en")
+    await join(user, bot, code, "✅ I agree", NAME)
+    user.skip_messages()  # the welcome and the menu
+    user.send_text("/language")
+    user.tap(await user.wait_for_message(), "English")
+    await bot.settled()
+    return user
+
+
+async def test_mydata_shows_a_summary_and_every_declared_table(
+    emulator: Emulator, bot: InProcessBot
+) -> None:
+    user = await joined(emulator, bot, 12001)
+    user.send_text("/mydata")
+    summary = await user.wait_for_message()
+    assert f"Name: {NAME}" in summary.plain
+    assert "Role: police contact" in summary.plain
+    assert "Organisation: Polizeipräsidium Köln" in summary.plain
+    assert "Language: English" in summary.plain
+    assert "Consents given: 1" in summary.plain
+    document = await user.wait_for_message()
+    assert document.document is not None and document.protect_content
+    assert document.document.filename == "kosizu-mydata.json"
+    data = json.loads(document.document.content)
+    assert set(data) == {t for t, rule in REGISTRY.items() if rule.member_key is not None}
+    assert data["members"][0]["telegram_user_id"] == user.id
+    assert data["members"][0]["display_name"] == NAME
+    assert data["consents"][0]["purpose"] == "membership"
+    audit = await AuditRepository(bot.running.services.db).entries("member.export")
+    assert [e.object_id for e in audit] == [data["members"][0]["id"]]
+
+
+async def test_deleteme_erases_every_personal_value(emulator: Emulator, bot: InProcessBot) -> None:
+    user = await joined(emulator, bot, 12002)
+    services = bot.running.services
+    member = await services.members.get_by_telegram_id(user.id)
+    assert member is not None
+    user.send_text("/deleteme")
+    question = await user.wait_for_message()
+    user.tap(question, "Keep my data")
+    await bot.settled()
+    assert user.messages[-1].plain == "Nothing was erased."
+    assert await services.members.get_by_telegram_id(user.id) is not None
+
+    user.send_text("/deleteme")
+    user.tap(await user.wait_for_message(), "Erase my data")
+    await bot.settled()
+    assert user.messages[-1].plain.startswith("Your data has been erased.")
+
+    personal = {str(user.id), NAME}
+    for (table,) in await services.db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ):
+        for row in await services.db.fetchall(f"SELECT * FROM {table}"):
+            values = {str(value) for value in tuple(row)}
+            if table == "inbox":
+                continue  # handled updates keep their id only (checked below)
+            leaked = [v for v in values if any(p in v for p in personal)]
+            assert not leaked, f"{table} still holds {leaked}"
+    payloads = await services.db.fetchall("SELECT payload FROM inbox WHERE payload IS NOT NULL")
+    assert payloads == []
+    erase = await AuditRepository(services.db).entries("member.erase")
+    assert [e.object_id for e in erase] == [member.id]
