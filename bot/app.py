@@ -1,8 +1,9 @@
 """Builds the Application and registers every handler, in order, in one place.
 
 Handler groups run in ascending order; inside a group the first matching handler wins.
-  -2  chat guard: non-private chats are answered once and left; nothing else runs for them.
-  -1  session: looks up (or creates) the member and picks their translator.
+  -3  chat guard: non-private chats are answered once and left; nothing else runs for them.
+  -2  session: looks up (or creates) the member and picks their translator.
+  -1  access: a suspended or lapsed member gets only /mydata and /deleteme.
    0  features, then the catch-alls for unexpected input, which must come last.
 """
 
@@ -31,10 +32,12 @@ from bot.persistence import ConversationPersistence
 from bot.services import Services
 from bot.updates import PollingRequest
 from handlers import (
+    access,
     cancel,
     chat_guard,
     deleteme,
     help,
+    invite,
     language,
     menu,
     mydata,
@@ -68,8 +71,9 @@ def build_application(services: Services, polling: PollingRequest) -> KosizuAppl
 
 
 def register_handlers(app: KosizuApplication) -> None:
-    app.add_handler(TypeHandler(Update, chat_guard.guard), group=-2)
-    app.add_handler(TypeHandler(Update, session.attach_member), group=-1)
+    app.add_handler(TypeHandler(Update, chat_guard.guard), group=-3)
+    app.add_handler(TypeHandler(Update, session.attach_member), group=-2)
+    app.add_handler(TypeHandler(Update, access.enforce_status), group=-1)
 
     features: list[BaseHandler[Any, BotContext, Any]] = [
         # Conversations first: while one is open, its states see the member's input before
@@ -81,6 +85,7 @@ def register_handlers(app: KosizuApplication) -> None:
         CommandHandler("cancel", cancel.nothing_to_cancel, filters=_PRIVATE),
         CommandHandler("mydata", mydata.show, filters=_PRIVATE),
         CommandHandler("deleteme", deleteme.ask, filters=_PRIVATE),
+        CommandHandler("invite", invite.create, filters=_PRIVATE),
         CallbackQueryHandler(deleteme.answer, pattern=pattern(deleteme.PREFIX)),
         CallbackQueryHandler(menu.show_home, pattern=f"^{HOME}$"),
         CallbackQueryHandler(help.show_from_menu, pattern=f"^{help.OPEN}$"),

@@ -51,6 +51,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         self._member = value
 
     @property
+    def knows_member(self) -> bool:
+        """Whether the update came from a person in a private chat (``member`` is set)."""
+        return self._member is not None
+
+    @property
     def t(self) -> Translator:
         """The translator for this update; the default language until the member is known."""
         if self._translator is None:

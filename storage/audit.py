@@ -42,6 +42,18 @@ class AuditRepository:
             (to_db(now), actor_id, action, object_type, object_id, detail),
         )
 
+    async def log(
+        self,
+        now: datetime,
+        action: str,
+        *,
+        actor_id: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """An audit row on its own, for actions that change nothing else (a refusal)."""
+        async with self._db.transaction() as tx:
+            await self.record(tx, now, action, actor_id=actor_id, detail=detail)
+
     async def entries(self, action: str | None = None) -> list[AuditEntry]:
         rows = await self._db.fetchall(
             "SELECT * FROM audit_log WHERE ? IS NULL OR action = ? ORDER BY id",
