@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from sandbox.models import BotMessage, SentFile, UserMessage
+from sandbox.models import BotMessage, SentFile, UserMessage, sticker_json
 
 if TYPE_CHECKING:
     from sandbox.emulator import Emulator
@@ -218,16 +218,7 @@ class SimUser(ChatBase):
         file = self._emu._register_file(
             SentFile("sticker.webp", b"RIFF", "image/webp", kind="sticker")
         )
-        sticker = {
-            "file_id": file.file_id,
-            "file_unique_id": file.file_unique_id,
-            "type": "regular",
-            "width": 512,
-            "height": 512,
-            "is_animated": False,
-            "is_video": False,
-            "emoji": emoji,
-        }
+        sticker = {**sticker_json(file), "emoji": emoji}
         return _must(self._send({"sticker": sticker}, files={"sticker": file}))
 
     def send_photo(

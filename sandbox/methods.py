@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.chats import ChatBase, SimGroup, SimUser
 from sandbox.formatting import FormattedText
-from sandbox.models import BotMessage, Button, SentFile
+from sandbox.models import BotMessage, Button, SentFile, sticker_json
 from sandbox.spec import ApiError, FilePart, bad_request
 
 if TYPE_CHECKING:
@@ -335,15 +335,7 @@ class BotApiMethods:
         chat = self._chat(params["chat_id"])
         msg = self._new_message(chat, "sendSticker", params, formatted)
         file = self._input_file(params["sticker"], "sticker", MAX_PHOTO_BYTES)
-        msg.sticker = {
-            "file_id": file.file_id,
-            "file_unique_id": file.file_unique_id,
-            "type": "regular",
-            "width": 512,
-            "height": 512,
-            "is_animated": False,
-            "is_video": False,
-        }
+        msg.sticker = sticker_json(file)
         if params.get("emoji"):
             msg.sticker["emoji"] = params["emoji"]
         return self._commit(chat, msg)

@@ -145,3 +145,16 @@ class ApiCall:
     chat_id: int | None
     description: str | None = None
     duration: float = 0.0
+
+
+def sticker_json(file: SentFile) -> dict[str, Any]:
+    """A Sticker object for a stored file: a plain 512×512 static sticker."""
+    return {
+        "file_id": file.file_id,
+        "file_unique_id": file.file_unique_id,
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }

@@ -134,31 +134,16 @@ def test_add_staff_bootstraps_the_first_staff_member_once(tmp_path: Path) -> Non
     assert refused.returncode == 2 and "positive number" in refused.stderr
 
 
+ADD_DITIB = (
+    "org", "add", "--name", "DITIB Köln", "--type", "mosque_association", "--state", "DE-NW"
+)  # fmt: skip
+
+
 def test_org_add_and_list(tmp_path: Path) -> None:
     env = {"KOSIZU_DB": str(tmp_path / "db.sqlite3")}
-    added = kosizu(
-        "org",
-        "add",
-        "--name",
-        "DITIB Köln",
-        "--type",
-        "mosque_association",
-        "--state",
-        "DE-NW",
-        env=env,
-    )
+    added = kosizu(*ADD_DITIB, env=env)
     assert added.stdout == "Added organisation 1: DITIB Köln (mosque_association, DE-NW).\n"
-    twice = kosizu(
-        "org",
-        "add",
-        "--name",
-        "DITIB Köln",
-        "--type",
-        "mosque_association",
-        "--state",
-        "DE-NW",
-        env=env,
-    )
+    twice = kosizu(*ADD_DITIB, env=env)
     assert twice.returncode == 2
     assert twice.stderr.strip() == (
         "kosizu: The organisation was not added: 'DITIB Köln' in DE-NW exists already."
