@@ -14,7 +14,7 @@ from bot.context import BotContext
 from handlers import deleteme
 
 RESTRICTED_STATUSES = ("suspended", "lapsed")
-ALWAYS_ALLOWED = ("/mydata", "/deleteme", "/help", "/language", "/cancel")
+ALWAYS_ALLOWED = ("/mydata", "/deleteme", "/help", "/cancel")
 
 
 async def enforce_status(update: Update, context: BotContext) -> None:

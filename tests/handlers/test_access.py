@@ -46,7 +46,13 @@ async def test_staff_invite_in_the_bot_lets_a_new_police_contact_join(
 
 async def test_invite_usage_and_unknown_organisation(emulator: Emulator, bot: InProcessBot) -> None:
     staff = await staff_member(emulator, bot)
-    for text in ("/invite", "/invite imam", "/invite police x", "/invite police 1 2"):
+    for text in (
+        "/invite",
+        "/invite imam",
+        "/invite police x",
+        "/invite police 1 2",
+        "/invite police 99999999999999999999999",
+    ):
         staff.send_text(text)
         assert (await staff.wait_for_message()).plain == (
             "Usage: /invite community|police|staff [organisation number]"
@@ -100,8 +106,9 @@ async def test_a_suspended_member_can_still_see_and_erase_their_data(
         await tx.execute("UPDATE members SET status = 'suspended' WHERE telegram_user_id = ?",
                          (user.id,))  # fmt: skip
     user.skip_messages()
-    user.send_text("/start")
-    assert (await user.wait_for_message()).plain.startswith("Your membership is suspended.")
+    for blocked in ("/start", "/language", "hello"):
+        user.send_text(blocked)
+        assert (await user.wait_for_message()).plain.startswith("Your membership is suspended.")
     user.send_text("/mydata")
     assert "Name: Suspended Person" in (await user.wait_for_message()).plain
     await user.wait_for_message()  # the JSON file
