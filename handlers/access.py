@@ -10,6 +10,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot.callbacks import unpack
 from bot.context import BotContext
 from handlers import deleteme
 
@@ -25,7 +26,7 @@ async def enforce_status(update: Update, context: BotContext) -> None:
         return
     message = update.effective_message
     query = update.callback_query
-    if query is not None and str(query.data).startswith(f"{deleteme.PREFIX}:"):
+    if query is not None and unpack(query.data, deleteme.PREFIX, 1) is not None:
         return
     if query is None and message is not None and message.text:
         command = message.text.split()[0].split("@")[0].lower()

@@ -122,6 +122,10 @@ _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _SPACE = " \t\r\n\f\v"
 
 
+# Tags whose one required attribute is a number: the custom emoji id, the Unix time.
+_NUMERIC_ATTRIBUTE = {"tg-emoji": "emoji-id", "tg-time": "unix"}
+
+
 def _pre_language(text: str, i: int) -> tuple[str, int]:
     """After an opening ```: the language name, if one follows, and the index past it and past
     one line break (both Markdown flavours read a pre block's head the same way)."""
@@ -302,18 +306,12 @@ def parse_html(text: str, *, strict: bool = True) -> FormattedText:
                         f'Tag "span" must have class "tg-spoiler" at byte offset '
                         f"{_byte_offset(text, begin)}"
                     )
-            elif tag == "tg-emoji":
-                argument = attrs.get("emoji-id", "")
+            elif tag in _NUMERIC_ATTRIBUTE:
+                name = _NUMERIC_ATTRIBUTE[tag]
+                argument = attrs.get(name, "")
                 if not argument.isdigit():
                     raise err(
-                        f'Tag "tg-emoji" must have valid attribute "emoji-id" at byte offset '
-                        f"{_byte_offset(text, begin)}"
-                    )
-            elif tag == "tg-time":
-                argument = attrs.get("unix", "")
-                if not argument.isdigit():
-                    raise err(
-                        f'Tag "tg-time" must have valid attribute "unix" at byte offset '
+                        f'Tag "{tag}" must have valid attribute "{name}" at byte offset '
                         f"{_byte_offset(text, begin)}"
                     )
             stack.append(_OpenTag(tag, argument, utf16, len(out), attrs))

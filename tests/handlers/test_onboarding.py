@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -46,9 +46,8 @@ async def police_invite(db: Database, days: int = 7) -> tuple[int, str]:
     return invite.id, code
 
 
-def _now():  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime
-
+def _now() -> datetime:
+    """Wall-clock time: invitations are made outside the bot, like the CLI makes them."""
     return datetime.now(UTC)
 
 
