@@ -3,7 +3,8 @@
 Handler groups run in ascending order; inside a group the first matching handler wins.
   -3  chat guard: non-private chats are answered once and left; nothing else runs for them.
   -2  session: looks up (or creates) the member and picks their translator.
-  -1  access: a suspended or lapsed member gets only /mydata and /deleteme.
+  -1  access: a suspended or lapsed member gets only what their status allows; a member
+      whose consent is for an older privacy notice is asked again first.
    0  features, then the catch-alls for unexpected input, which must come last.
 """
 
@@ -33,15 +34,22 @@ from bot.services import Services
 from bot.updates import PollingRequest
 from handlers import (
     access,
+    applications,
+    apply,
     cancel,
     chat_guard,
+    consent,
     deleteme,
     help,
     invite,
     language,
+    members,
     menu,
     mydata,
     onboarding,
+    organisations,
+    profile,
+    reconfirmation,
     session,
     unexpected,
 )
@@ -71,22 +79,56 @@ def build_application(services: Services, polling: PollingRequest) -> KosizuAppl
 
 
 def register_handlers(app: KosizuApplication) -> None:
+    start = CommandHandler("start", menu.start, filters=_PRIVATE)
+    help_command = CommandHandler("help", help.show, filters=_PRIVATE)
+    cancel_command = CommandHandler("cancel", cancel.nothing_to_cancel, filters=_PRIVATE)
+    mydata_command = CommandHandler("mydata", mydata.show, filters=_PRIVATE)
+    deleteme_command = CommandHandler("deleteme", deleteme.ask, filters=_PRIVATE)
+    erase_buttons = CallbackQueryHandler(deleteme.answer, pattern=pattern(deleteme.PREFIX))
+    privacy_command = CommandHandler("privacy", consent.show, filters=_PRIVATE)
+    consent_buttons = CallbackQueryHandler(consent.button, pattern=pattern(consent.PREFIX))
+    data_rights = [
+        help_command,
+        cancel_command,
+        mydata_command,
+        deleteme_command,
+        erase_buttons,
+        privacy_command,
+        consent_buttons,
+    ]
+    reconfirm_button = CallbackQueryHandler(
+        reconfirmation.confirm, pattern=pattern(reconfirmation.PREFIX)
+    )
+    # A lapsed member keeps their profile up to date while their role waits to be reconfirmed.
+    profile_conversation = profile.conversation()
+    gate = access.AccessGate(
+        suspended_may=data_rights,
+        lapsed_may=[*data_rights, start, reconfirm_button, profile_conversation],
+        unconsented_may=data_rights,
+        ask_consent=consent.ask,
+    )
     app.add_handler(TypeHandler(Update, chat_guard.guard), group=-3)
     app.add_handler(TypeHandler(Update, session.attach_member), group=-2)
-    app.add_handler(TypeHandler(Update, access.enforce_status), group=-1)
+    app.add_handler(TypeHandler(Update, gate.enforce), group=-1)
 
     features: list[BaseHandler[Any, BotContext, Any]] = [
         # Conversations first: while one is open, its states see the member's input before
         # the stateless commands below.
         onboarding.conversation(),
         language.conversation(),
-        CommandHandler("start", menu.start, filters=_PRIVATE),
-        CommandHandler("help", help.show, filters=_PRIVATE),
-        CommandHandler("cancel", cancel.nothing_to_cancel, filters=_PRIVATE),
-        CommandHandler("mydata", mydata.show, filters=_PRIVATE),
-        CommandHandler("deleteme", deleteme.ask, filters=_PRIVATE),
+        profile_conversation,
+        organisations.conversation(),
+        apply.conversation(),
+        applications.conversation(),
+        *data_rights,
+        reconfirm_button,
+        start,
         CommandHandler("invite", invite.create, filters=_PRIVATE),
-        CallbackQueryHandler(deleteme.answer, pattern=pattern(deleteme.PREFIX)),
+        CommandHandler("applications", applications.list_pending, filters=_PRIVATE),
+        CommandHandler("members", members.show, filters=_PRIVATE),
+        CallbackQueryHandler(members.button, pattern=pattern(members.PREFIX)),
+        CommandHandler("organisations", organisations.show, filters=_PRIVATE),
+        CallbackQueryHandler(organisations.button, pattern=pattern(organisations.PREFIX)),
         CallbackQueryHandler(menu.show_home, pattern=f"^{HOME}$"),
         CallbackQueryHandler(help.show_from_menu, pattern=f"^{help.OPEN}$"),
         # A language button on an old picker, tapped after the conversation ended.

@@ -11,8 +11,10 @@ def command_list(t: Translator) -> list[BotCommand]:
     return [
         BotCommand("start", t._("Open the main menu")),
         BotCommand("help", t._("What this bot does")),
+        BotCommand("profile", t._("Your profile and what you share")),
         BotCommand("language", t._("Choose your language")),
         BotCommand("cancel", t._("Stop what you are doing")),
+        BotCommand("privacy", t._("Privacy notice and your consent")),
         BotCommand("mydata", t._("See what is stored about you")),
         BotCommand("deleteme", t._("Erase your data")),
     ]

@@ -30,6 +30,8 @@ class Config:
     timezone: ZoneInfo
     default_language: str
     log_level: int
+    # The privacy notice's folder (VERSION and <lang>.html); None: the template shipped in privacy/.
+    privacy_dir: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_token: bool = True) -> Config:
@@ -88,4 +90,5 @@ class Config:
             timezone=timezone,
             default_language=language,
             log_level=level,
+            privacy_dir=env.get("KOSIZU_PRIVACY_DIR", "").strip() or None,
         )

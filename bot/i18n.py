@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 from bot.config import LANGUAGES
 
@@ -62,6 +62,12 @@ class Translator:
     def datetime(self, moment: dt.datetime, form: str = "medium") -> str:
         return format_datetime(moment, form, tzinfo=self.timezone, locale=self.language)
 
+    def date(self, day: dt.date | dt.datetime, form: str = "long") -> str:
+        """A calendar day; an instant is first placed in the network's time zone."""
+        if isinstance(day, dt.datetime):
+            day = day.astimezone(self.timezone).date()
+        return format_date(day, form, locale=self.language)
+
 
 class Catalogs:
     """All compiled catalogs, loaded once at start-up."""
@@ -94,6 +100,10 @@ class Catalogs:
             if primary in self._translators:
                 return self._translators[primary]
         return self._translators[self.default_language]
+
+    def for_member(self, language: str | None, app_language: str | None) -> Translator:
+        """For messages to a member: their chosen language, else their Telegram app's."""
+        return self.choose(language, app_language)
 
     def all(self) -> list[Translator]:
         return [self._translators[language] for language in LANGUAGES]

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot import commands
 from bot.app import build_application
@@ -21,10 +22,12 @@ from bot.scheduling import (
     TICK_SECONDS,
     Scheduler,
     ensure_core_items,
+    ensure_daily,
     run_retention,
 )
 from bot.services import Services
 from bot.updates import POLL_TIMEOUT, PollingRequest, UpdatePump
+from handlers import reconfirmation
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -71,7 +74,9 @@ async def serve(
     """Run until ``stop`` is set; then finish the update in hand and shut down cleanly."""
     clock = clock or SystemClock()
     catalogs = Catalogs(config.default_language, config.timezone)
-    privacy = PrivacyNotice.load()
+    privacy = (
+        PrivacyNotice.load(Path(config.privacy_dir)) if config.privacy_dir else PrivacyNotice.load()
+    )
     db = await Database.open(config.db_path)
     try:
         services = Services.create(config, clock, db, catalogs, privacy)
@@ -79,7 +84,11 @@ async def serve(
         app = build_application(services, polling)
         scheduler = Scheduler(db, services.schedule, clock, config.timezone)
         scheduler.register(RETENTION_KIND, run_retention)
+        scheduler.register(reconfirmation.KIND, reconfirmation.job(catalogs))
         await ensure_core_items(services.schedule, clock, config.timezone)
+        await ensure_daily(
+            services.schedule, clock, config.timezone, reconfirmation.KIND, reconfirmation.CRON
+        )
         async with app:
             await app.start()
             await commands.publish(app.bot, catalogs)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.recurrence import Cron
+from storage.applications import ApplicationRepository
 from storage.audit import AuditRepository
 from storage.db import Database, Transaction
 from storage.inbox import InboxRepository
@@ -90,22 +91,32 @@ class Scheduler:
 
 async def run_retention(tx: Transaction, item: ScheduledItem, now: datetime) -> None:
     """Forget what is no longer needed: handled update ids, settled outbox rows, old runs,
-    old wrong-code records."""
+    old wrong-code records, and applications refused or left unfinished 30 days ago (with
+    the applicant's data)."""
     updates = await InboxRepository.prune_handled(tx, now - UPDATE_ID_MEMORY)
     messages = await OutboxRepository.prune_finished(tx, now - OUTBOX_MEMORY)
     runs = await ScheduleRepository.prune_runs(tx, now - RUN_MEMORY)
     failures = await InviteRepository.prune_failures(tx, now - INVITE_FAILURE_MEMORY)
+    applications = await ApplicationRepository.expire(tx, now)
     await AuditRepository.record(
         tx,
         now,
         "retention.run",
         object_type="scheduled_item",
         object_id=item.id,
-        detail=f"updates={updates} outbox={messages} runs={runs} invite_failures={failures}",
+        detail=f"updates={updates} outbox={messages} runs={runs} invite_failures={failures}"
+        f" applications={applications}",
     )
 
 
-async def ensure_core_items(repo: ScheduleRepository, clock: Clock, tz: ZoneInfo) -> None:
+async def ensure_daily(
+    repo: ScheduleRepository, clock: Clock, tz: ZoneInfo, kind: str, cron: str
+) -> None:
+    """Make sure the recurring item exists (once: a restart keeps its schedule)."""
     now = clock.now()
-    first = Cron.parse(RETENTION_CRON).next_after(now, tz)
-    await repo.ensure(RETENTION_KIND, "daily", first, now, recurrence=RETENTION_CRON)
+    first = Cron.parse(cron).next_after(now, tz)
+    await repo.ensure(kind, "daily", first, now, recurrence=cron)
+
+
+async def ensure_core_items(repo: ScheduleRepository, clock: Clock, tz: ZoneInfo) -> None:
+    await ensure_daily(repo, clock, tz, RETENTION_KIND, RETENTION_CRON)

@@ -8,8 +8,10 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Catalogs
 from bot.privacy import PrivacyNotice
+from storage.applications import ApplicationRepository
 from storage.audit import AuditRepository
 from storage.chats import ForeignChatRepository
+from storage.consents import ConsentRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
 from storage.inbox import InboxRepository
@@ -19,6 +21,8 @@ from storage.onboarding import OnboardingRepository
 from storage.organisations import OrganisationRepository
 from storage.outbox import OutboxRepository
 from storage.personal_data import PersonalDataRepository
+from storage.profiles import ProfileRepository
+from storage.reconfirmation import ReconfirmationRepository
 from storage.schedule import ScheduleRepository
 
 
@@ -35,11 +39,15 @@ class Services:
     schedule: ScheduleRepository
     outbox: OutboxRepository
     audit: AuditRepository
+    applications: ApplicationRepository
     foreign_chats: ForeignChatRepository
     invites: InviteRepository
     onboarding: OnboardingRepository
     personal_data: PersonalDataRepository
     organisations: OrganisationRepository
+    profiles: ProfileRepository
+    consents: ConsentRepository
+    reconfirmation: ReconfirmationRepository
 
     @classmethod
     def create(
@@ -62,9 +70,13 @@ class Services:
             schedule=ScheduleRepository(db),
             outbox=OutboxRepository(db),
             audit=AuditRepository(db),
+            applications=ApplicationRepository(db),
             foreign_chats=ForeignChatRepository(db),
             invites=InviteRepository(db),
             onboarding=OnboardingRepository(db),
             personal_data=PersonalDataRepository(db),
             organisations=OrganisationRepository(db),
+            profiles=ProfileRepository(db),
+            consents=ConsentRepository(db),
+            reconfirmation=ReconfirmationRepository(db),
         )

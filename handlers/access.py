@@ -1,54 +1,91 @@
-"""What a member may do depends on their status, checked against the database on every update.
+"""What a member may do depends on their status and consent, checked against the database on
+every update.
 
 A suspended member may only see and erase their data (/mydata, /deleteme); a lapsed police or
-staff member may do that too, until reconfirmed. Everything else gets one clear sentence.
-Staff-only actions check the role themselves (``require_staff``) and audit every refusal.
+staff member may also keep their profile up to date and reconfirm their role. A member whose
+consent is for an older privacy notice is asked again before anything else. Everything
+refused gets one clear sentence and an audit row. Staff-only actions check the role
+themselves (``require_staff``) and audit every refusal too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import ApplicationHandlerStop, BaseHandler
 
-from bot.callbacks import unpack
 from bot.context import BotContext
-from handlers import deleteme
 
-RESTRICTED_STATUSES = ("suspended", "lapsed")
-ALWAYS_ALLOWED = ("/mydata", "/deleteme", "/help", "/cancel")
+Handlers = Sequence[BaseHandler[Any, BotContext, Any]]
+Reply = Callable[[Update, BotContext], Awaitable[None]]
 
 
-async def enforce_status(update: Update, context: BotContext) -> None:
-    if not context.knows_member:
-        return
-    member = context.member
-    if member.status not in RESTRICTED_STATUSES:
-        return
-    message = update.effective_message
-    query = update.callback_query
-    if query is not None and unpack(query.data, deleteme.PREFIX, 1) is not None:
-        return
-    if query is None and message is not None and message.text:
-        command = message.text.split()[0].split("@")[0].lower()
-        if command in ALWAYS_ALLOWED:
+class AccessGate:
+    """Runs before the features; lets an update through only to the handlers its member may
+    use. Whether a handler would take the update is asked of the handler itself
+    (``check_update``), so commands, buttons and open conversations are judged alike."""
+
+    def __init__(
+        self,
+        *,
+        suspended_may: Handlers,
+        lapsed_may: Handlers,
+        unconsented_may: Handlers,
+        ask_consent: Reply,
+    ) -> None:
+        self._suspended_may = suspended_may
+        self._lapsed_may = lapsed_may
+        self._unconsented_may = unconsented_may
+        self._ask_consent = ask_consent
+
+    async def enforce(self, update: Update, context: BotContext) -> None:
+        if not context.knows_member:
             return
+        member = context.member
+        if member.status == "suspended" and not self._allows(self._suspended_may, update):
+            await _refuse(
+                update,
+                context,
+                "suspended",
+                context.t._(
+                    "Your membership is suspended. You can still use /mydata and /deleteme."
+                ),
+            )
+        if member.status == "lapsed" and not self._allows(self._lapsed_may, update):
+            await _refuse(
+                update,
+                context,
+                "lapsed",
+                context.t._(
+                    "Your role needs to be reconfirmed. Until then you can use /profile, "
+                    "/mydata and /deleteme. Send /start to reconfirm it."
+                ),
+            )
+        has_consented_before = member.role is not None or member.status is not None
+        if (
+            has_consented_before
+            and member.consent_version != context.services.privacy.version
+            and not self._allows(self._unconsented_may, update)
+        ):
+            await self._ask_consent(update, context)
+            raise ApplicationHandlerStop
+
+    @staticmethod
+    def _allows(handlers: Handlers, update: Update) -> bool:
+        return any(handler.check_update(update) not in (None, False) for handler in handlers)
+
+
+async def _refuse(update: Update, context: BotContext, why: str, text: str) -> None:
     services = context.services
     await services.audit.log(
-        services.clock.now(), "access.denied", actor_id=member.id, detail=f"status={member.status}"
+        services.clock.now(), "access.denied", actor_id=context.member.id, detail=f"status={why}"
     )
-    t = context.t
-    text = (
-        t._("Your membership is suspended. You can still use /mydata and /deleteme.")
-        if member.status == "suspended"
-        else t._(
-            "Your role needs to be reconfirmed by the network team. Until then you can use "
-            "/mydata and /deleteme."
-        )
-    )
-    if query is not None:
-        await query.answer(text, show_alert=True)
-    elif message is not None:
-        await message.reply_text(text)
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)
     raise ApplicationHandlerStop
 
 

@@ -6,9 +6,19 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.callbacks import pack, unpack
 from bot.context import BotContext
+from bot.i18n import Translator
 from handlers.navigation import answer_stale, show_in_place
 
 PREFIX = "erase"
+
+
+def confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t._("Erase my data"), callback_data=pack(PREFIX, "yes"))],
+            [InlineKeyboardButton(t._("Keep my data"), callback_data=pack(PREFIX, "no"))],
+        ]
+    )
 
 
 async def ask(update: Update, context: BotContext) -> None:
@@ -22,12 +32,7 @@ async def ask(update: Update, context: BotContext) -> None:
             "be sent. It cannot be undone. The record of privileged actions keeps internal "
             "numbers only, which nobody can link to you afterwards."
         ),
-        reply_markup=InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(t._("Erase my data"), callback_data=pack(PREFIX, "yes"))],
-                [InlineKeyboardButton(t._("Keep my data"), callback_data=pack(PREFIX, "no"))],
-            ]
-        ),
+        reply_markup=confirm_keyboard(t),
     )
 
 
@@ -43,10 +48,11 @@ async def answer(update: Update, context: BotContext) -> None:
         await answer_stale(query, t)
         return
     await services.personal_data.erase(context.member, services.clock.now())
-    await show_in_place(
-        query,
-        t._(
-            "Your data has been erased. If you write to this bot again, it starts afresh "
-            "and knows nothing about you."
-        ),
+    await show_in_place(query, erased_text(t))
+
+
+def erased_text(t: Translator) -> str:
+    return t._(
+        "Your data has been erased. If you write to this bot again, it starts afresh "
+        "and knows nothing about you."
     )

@@ -1,41 +1,80 @@
-"""/start and the main menu that every feature hangs its entry button on."""
+"""/start and the main menu: what this member can do now, by role and status."""
 
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.i18n import Translator
+from handlers import apply, consent, language, members, organisations, profile, reconfirmation
 from handlers import help as help_feature
-from handlers import language
 from handlers.navigation import show_in_place
 
 
-def main_menu(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
-    text = t._(
+async def main_menu(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    t, member = context.t, context.member
+    welcome = t._(
         "<b>KoSiZu – Cooperation Network Living Together Safely</b>\n\n"
         "This bot connects the network's mosque associations, Muslim organisations and "
         "police contacts with the network team.\n\n"
         "What would you like to do?"
     )
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(t._("🌐 Language"), callback_data=language.OPEN),
-                InlineKeyboardButton(t._("❓ Help"), callback_data=help_feature.OPEN),
+    rows: list[list[InlineKeyboardButton]] = []
+    if member.status == "lapsed" and member.role is not None:
+        text = reconfirmation.lapsed_text(t, member.role)
+        rows += [
+            [reconfirmation.confirm_button(t)],
+            [InlineKeyboardButton(t._("👤 My profile"), callback_data=profile.OPEN)],
+        ]
+    elif member.is_active:
+        text = welcome
+        rows.append([InlineKeyboardButton(t._("👤 My profile"), callback_data=profile.OPEN)])
+        if member.is_active_staff:
+            waiting = await context.services.applications.count_pending()
+            rows += [
+                [
+                    InlineKeyboardButton(
+                        t._("🗂 Applications ({count})").format(count=waiting),
+                        callback_data=apply.REVIEW_OPEN,
+                    )
+                ],
+                [
+                    InlineKeyboardButton(t._("👥 Members"), callback_data=members.OPEN),
+                    InlineKeyboardButton(t._("🏢 Organisations"), callback_data=organisations.OPEN),
+                ],
             ]
+    elif member.status == "pending":
+        text = t._(
+            "Thank you for your application. The network team is reviewing it; you will hear "
+            "from this bot when they have decided."
+        )
+    else:
+        text = (
+            welcome
+            + "\n\n"
+            + t._(
+                "The bot is for members of the network. If you received an invitation link, "
+                "please open it; otherwise you can apply to join."
+            )
+        )
+        rows.append([InlineKeyboardButton(t._("📝 Apply to join"), callback_data=apply.OPEN)])
+    rows.append(
+        [
+            InlineKeyboardButton(t._("🌐 Language"), callback_data=language.OPEN),
+            InlineKeyboardButton(t._("❓ Help"), callback_data=help_feature.OPEN),
         ]
     )
-    return text, keyboard
+    if member.consent_version is not None:
+        rows.append([InlineKeyboardButton(t._("🔒 Privacy"), callback_data=consent.OPEN)])
+    return text, InlineKeyboardMarkup(rows)
 
 
 async def start(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
-    text, keyboard = main_menu(context.t)
+    text, keyboard = await main_menu(context)
     await update.effective_message.reply_text(text, reply_markup=keyboard)
 
 
 async def show_home(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    await show_in_place(query, *main_menu(context.t))
+    await show_in_place(query, *await main_menu(context))

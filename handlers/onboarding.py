@@ -8,7 +8,6 @@ conversation state is persisted, so a restart in the middle loses nothing.
 from __future__ import annotations
 
 import html
-import unicodedata
 import warnings
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -28,11 +27,11 @@ from bot.i18n import Translator
 from handlers.labels import ROLE_LABELS
 from handlers.menu import main_menu
 from handlers.navigation import answer_stale
+from handlers.text_input import NAME_LENGTH, clean_name
 
 PREFIX = "join"
 CONSENT = "consent"
 NAME = "name"
-NAME_LENGTH = (2, 100)
 
 
 def _consent_keyboard(t: Translator) -> InlineKeyboardMarkup:
@@ -51,7 +50,7 @@ async def begin(update: Update, context: BotContext) -> str | int:
     now = services.clock.now()
     if member.status == "active":
         await message.reply_text(t._("You are already a member of the network."))
-        text, keyboard = main_menu(t)
+        text, keyboard = await main_menu(context)
         await message.reply_text(text, reply_markup=keyboard)
         return ConversationHandler.END
     if not await services.invites.may_try(member.telegram_user_id, now):
@@ -121,18 +120,11 @@ async def consent_answer(update: Update, context: BotContext) -> str | int:
     return NAME
 
 
-def _clean_name(text: str) -> str | None:
-    name = " ".join(text.split())
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
-        return None
-    return name if NAME_LENGTH[0] <= len(name) <= NAME_LENGTH[1] else None
-
-
 async def name_given(update: Update, context: BotContext) -> str | int:
     message = update.effective_message
     assert message is not None and message.text is not None
     services, t, member = context.services, context.t, context.member
-    name = _clean_name(message.text)
+    name = clean_name(message.text)
     if name is None:
         await message.reply_text(
             t._("Please send a name of {low} to {high} characters.").format(
@@ -158,7 +150,10 @@ async def name_given(update: Update, context: BotContext) -> str | int:
             name=html.escape(name), role=t._(ROLE_LABELS[role])
         )
     )
-    text, keyboard = main_menu(t)
+    admitted = await services.members.get_by_telegram_id(member.telegram_user_id)
+    assert admitted is not None
+    context.member = admitted  # the menu is for the member they have just become
+    text, keyboard = await main_menu(context)
     await message.reply_text(text, reply_markup=keyboard)
     return ConversationHandler.END
 

@@ -12,6 +12,6 @@ async def attach_member(update: Update, context: BotContext) -> None:
     if user is None or user.is_bot:
         return
     services = context.services
-    member = await services.members.seen(user.id, services.clock.now())
+    member = await services.members.seen(user.id, services.clock.now(), user.language_code)
     context.member = member
-    context.t = services.catalogs.choose(member.language, user.language_code)
+    context.t = services.catalogs.for_member(member.language, user.language_code)

@@ -7,17 +7,17 @@ from datetime import datetime
 from typing import Any
 
 from storage.audit import AuditRepository
-from storage.db import Database
+from storage.db import Database, Transaction
 from storage.members import Member
 from storage.registry import REGISTRY, Erasure, KeyKind, TableRule
 
 
-def _key_value(rule: TableRule, member: Member) -> object:
+def _key_value(rule: TableRule, member_id: int, telegram_user_id: int) -> object:
     if rule.key_kind is KeyKind.TELEGRAM_ID:
-        return member.telegram_user_id
+        return telegram_user_id
     if rule.key_kind is KeyKind.CONVERSATION:
-        return json.dumps([member.telegram_user_id, member.telegram_user_id])
-    return member.id
+        return json.dumps([telegram_user_id, telegram_user_id])
+    return member_id
 
 
 class PersonalDataRepository:
@@ -31,7 +31,8 @@ class PersonalDataRepository:
             if rule.member_key is None:
                 continue
             rows = await self._db.fetchall(
-                f"SELECT * FROM {table} WHERE {rule.member_key} = ?", (_key_value(rule, member),)
+                f"SELECT * FROM {table} WHERE {rule.member_key} = ?",
+                (_key_value(rule, member.id, member.telegram_user_id),),
             )
             found[table] = [dict(row) for row in rows]
         async with self._db.transaction() as tx:
@@ -45,26 +46,46 @@ class PersonalDataRepository:
             )
         return found
 
-    async def erase(self, member: Member, now: datetime) -> None:
+    async def erase(self, member: Member, now: datetime, *, reason: str = "member.erase") -> None:
         """Delete the member's rows everywhere the register says so, in one transaction.
+
+        ``reason`` is the audit action: the member's own /deleteme, a withdrawn consent, or
+        the retention of a rejected application.
 
         What stays (the audit trail, invitations they created) holds internal ids only, and
         the member row that linked those ids to a person is gone.
         """
         async with self._db.transaction() as tx:
-            for table, rule in REGISTRY.items():
-                if table == "members" or rule.erasure is not Erasure.DELETE_ROWS:
-                    continue
-                assert rule.member_key is not None
-                await tx.execute(
-                    f"DELETE FROM {table} WHERE {rule.member_key} = ?", (_key_value(rule, member),)
-                )
-            await tx.execute("DELETE FROM members WHERE id = ?", (member.id,))
-            await AuditRepository.record(
-                tx,
-                now,
-                "member.erase",
-                actor_id=member.id,
-                object_type="member",
-                object_id=member.id,
+            await self.erase_in(
+                tx, member.id, member.telegram_user_id, now, reason=reason, actor_id=member.id
             )
+
+    @staticmethod
+    async def erase_in(
+        tx: Transaction,
+        member_id: int,
+        telegram_user_id: int,
+        now: datetime,
+        *,
+        reason: str,
+        actor_id: int | None,
+    ) -> None:
+        """The same erasure inside the caller's transaction (a retention job's, which erases
+        on nobody's request: ``actor_id`` None)."""
+        for table, rule in REGISTRY.items():
+            if table == "members" or rule.erasure is not Erasure.DELETE_ROWS:
+                continue
+            assert rule.member_key is not None
+            await tx.execute(
+                f"DELETE FROM {table} WHERE {rule.member_key} = ?",
+                (_key_value(rule, member_id, telegram_user_id),),
+            )
+        await tx.execute("DELETE FROM members WHERE id = ?", (member_id,))
+        await AuditRepository.record(
+            tx,
+            now,
+            reason,
+            actor_id=actor_id,
+            object_type="member",
+            object_id=member_id,
+        )

@@ -44,7 +44,8 @@ NOT_PERSONAL = TableRule("nothing about people", None, Erasure.NOT_PERSONAL, "as
 
 REGISTRY: dict[str, TableRule] = {
     "members": TableRule(
-        "Telegram user id, name, role, status, organisation, language, activity times",
+        "Telegram user id, name, role, status, organisation, language, city, contact details "
+        "and what of them may be shared, availability, activity times",
         "telegram_user_id",
         Erasure.DELETE_ROWS,
         "until the member erases their data",
@@ -105,8 +106,32 @@ REGISTRY: dict[str, TableRule] = {
         Erasure.DELETE_ROWS,
         "until they finish or start again",
     ),
+    "member_topics": TableRule(
+        "the topics a member wants to be contacted about",
+        "member_id",
+        Erasure.DELETE_ROWS,
+        "as the member row",
+    ),
+    "applications": TableRule(
+        "a request to join without an invitation: the claimed role and organisation",
+        "member_id",
+        Erasure.DELETE_ROWS,
+        "a rejected or abandoned application, with the applicant's data, 30 days",
+    ),
+    "application_reviews": TableRule(
+        "which application a staff member is writing a verification note for",
+        "member_id",
+        Erasure.DELETE_ROWS,
+        "until the note is sent or the question is dropped (answered within an hour)",
+    ),
     "organisations": TableRule(
         "organisations (bodies, not people)", None, Erasure.NOT_PERSONAL, "as long as needed"
+    ),
+    "organisation_drafts": TableRule(
+        "a staff member adding or renaming an organisation: the name typed so far",
+        "member_id",
+        Erasure.DELETE_ROWS,
+        "until the organisation is saved, or the staff member cancels or starts again",
     ),
 }
 

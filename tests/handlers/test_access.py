@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.chats import SimUser
 from sandbox.emulator import Emulator
 from storage.audit import AuditRepository
 from storage.organisations import OrganisationRepository
 from tests.handlers.test_onboarding import join
 from tests.support.harness import InProcessBot
+from tests.support.members import staff_member
 
 STAFF_ONLY = "This is only for the network team."
-
-
-async def staff_member(emulator: Emulator, bot: InProcessBot) -> SimUser:
-    user = emulator.user(13000, language_code="en")
-    await bot.running.services.members.make_staff(user.id, bot.running.services.clock.now())
-    return user
 
 
 async def test_staff_invite_in_the_bot_lets_a_new_police_contact_join(

@@ -102,8 +102,10 @@ async def test_command_menus_are_published_per_language(
         assert [c["command"] for c in commands] == [
             "start",
             "help",
+            "profile",
             "language",
             "cancel",
+            "privacy",
             "mydata",
             "deleteme",
         ]

@@ -46,9 +46,11 @@ async def eventually(
 class InProcessBot:
     """The real bot (runner.serve) as a task on the test's event loop."""
 
-    def __init__(self, emulator: Emulator, db_path: Path, clock: Clock | None = None) -> None:
+    def __init__(
+        self, emulator: Emulator, db_path: Path, clock: Clock | None = None, **env: str
+    ) -> None:
         self.emulator = emulator
-        self.config = Config.from_env(bot_env(emulator, db_path))
+        self.config = Config.from_env(bot_env(emulator, db_path, **env))
         self.clock = clock
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
