@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     org_add.add_argument("--name", required=True)
     org_add.add_argument("--type", required=True, choices=ORGANISATION_TYPES)
     org_add.add_argument("--state", required=True, choices=REGIONS, help="Bundesland, or DE")
+    org_edit = org_commands.add_parser("edit", help="change an organisation's name, type or state")
+    org_edit.add_argument("id", type=int, help="organisation id (see 'kosizu org list')")
+    org_edit.add_argument("--name")
+    org_edit.add_argument("--type", choices=ORGANISATION_TYPES)
+    org_edit.add_argument(
+        "--bundesland", "--state", dest="bundesland", choices=REGIONS, help="Bundesland, or DE"
+    )
     org_commands.add_parser("list", help="list organisations")
     invite = commands.add_parser("invite", help="create an invitation link (needs the token)")
     invite.add_argument("--role", required=True, choices=ROLES)
@@ -133,6 +140,29 @@ async def _org(config: Config, args: argparse.Namespace) -> None:
             except OrganisationError as exc:
                 raise CommandError(f"The organisation was not added: {exc}.") from None
             print(f"Added organisation {org.id}: {org.name} ({org.type}, {org.bundesland}).")
+        elif args.org_command == "edit":
+            if args.name is None and args.type is None and args.bundesland is None:
+                raise CommandError("Nothing to change: give --name, --type or --bundesland.")
+            if not 0 < args.id < 2**63:  # beyond SQLite's integers: surely no organisation
+                raise CommandError(
+                    f"The organisation was not changed: there is no organisation {args.id}."
+                )
+            try:
+                org, changed = await repo.edit(
+                    args.id,
+                    SystemClock().now(),
+                    actor_id=None,
+                    name=args.name,
+                    type_=args.type,
+                    bundesland=args.bundesland,
+                )
+            except OrganisationError as exc:
+                raise CommandError(f"The organisation was not changed: {exc}.") from None
+            values = f"{org.name} ({org.type}, {org.bundesland})"
+            if changed:
+                print(f"Changed organisation {org.id} ({', '.join(changed)}): {values}.")
+            else:
+                print(f"Organisation {org.id} is already {values}; nothing changed.")
         else:
             for org in await repo.all():
                 print(f"{org.id}\t{org.bundesland}\t{org.type}\t{org.name}")

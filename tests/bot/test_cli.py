@@ -190,3 +190,51 @@ async def test_invite_prints_a_deep_link_and_stores_only_a_hash(
     assert too_long.stderr.strip() == (
         "kosizu: No invitation was created: a staff invitation lasts 1 to 7 days."
     )
+
+
+def test_org_edit_changes_the_given_fields_with_the_same_checks_as_add(tmp_path: Path) -> None:
+    env = {"KOSIZU_DB": str(tmp_path / "db.sqlite3")}
+    assert kosizu(*ADD_DITIB, env=env).returncode == 0
+    berlin = ("org", "add", "--name", "DITIB Berlin", "--type", "mosque_association",
+              "--state", "DE-BE")  # fmt: skip
+    assert kosizu(*berlin, env=env).returncode == 0
+    edited = kosizu("org", "edit", "1", "--type", "umbrella_organisation", env=env)
+    assert edited.returncode == 0, edited.stderr
+    assert edited.stdout == (
+        "Changed organisation 1 (type): DITIB Köln (umbrella_organisation, DE-NW).\n"
+    )
+    edited = kosizu(
+        "org", "edit", "1", "--name", "  DITIB  Bonn ", "--bundesland", "DE-BE", env=env
+    )
+    assert edited.stdout == (
+        "Changed organisation 1 (name, bundesland): DITIB Bonn (umbrella_organisation, DE-BE).\n"
+    )
+    same = kosizu("org", "edit", "1", "--state", "DE-BE", env=env)
+    assert same.returncode == 0
+    assert same.stdout == (
+        "Organisation 1 is already DITIB Bonn (umbrella_organisation, DE-BE); nothing changed.\n"
+    )
+    for args, message in (
+        (("--name", "DITIB Berlin"),
+         "kosizu: The organisation was not changed: 'DITIB Berlin' in DE-BE exists already."),
+        (("--name", "x" * 201),
+         "kosizu: The organisation was not changed: the name must have 1 to 200 characters."),
+        ((), "kosizu: Nothing to change: give --name, --type or --bundesland."),
+    ):  # fmt: skip
+        refused = kosizu("org", "edit", "1", *args, env=env)
+        assert refused.returncode == 2
+        assert refused.stderr.strip() == message
+    for missing in ("7", "99999999999999999999"):
+        refused = kosizu("org", "edit", missing, "--name", "X", env=env)
+        assert refused.returncode == 2
+        assert refused.stderr.strip() == (
+            f"kosizu: The organisation was not changed: there is no organisation {missing}."
+        )
+    listed = kosizu("org", "list", env=env)
+    assert listed.stdout == (
+        "2\tDE-BE\tmosque_association\tDITIB Berlin\n1\tDE-BE\tumbrella_organisation\tDITIB Bonn\n"
+    )
+    db = sqlite3.connect(tmp_path / "db.sqlite3")
+    assert db.execute(
+        "SELECT actor_id, object_id, detail FROM audit_log WHERE action = 'organisation.edit'"
+    ).fetchall() == [(None, 1, "changed=type"), (None, 1, "changed=name,bundesland")]
