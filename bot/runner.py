@@ -100,6 +100,7 @@ async def serve(
                 rate=tuning.sender_rate,
                 backoff_base=tuning.sender_backoff,
             )
+            db.on_messages_queued = sender.wake
             pump = UpdatePump(app, polling, poll_timeout=tuning.poll_timeout)
             running = Running(app, services, scheduler, pump, sender)
             assert app.job_queue is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -51,6 +51,7 @@ class Transaction:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
+        self.queued_messages = False  # set by the outbox; the sender is woken after commit
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
@@ -86,6 +87,8 @@ class Database:
         self._conn = conn
         self._lock = asyncio.Lock()
         self.path = path
+        # Called after a transaction that queued outbox messages commits (the sender's wake).
+        self.on_messages_queued: Callable[[], None] | None = None
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
@@ -149,12 +152,16 @@ class Database:
         """An explicit write transaction: committed on success, rolled back on any error."""
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
+            tx = Transaction(self._conn)
             try:
-                yield Transaction(self._conn)
+                yield tx
             except BaseException:
                 await self._conn.execute("ROLLBACK")
                 raise
             await self._conn.execute("COMMIT")
+        if tx.queued_messages and self.on_messages_queued is not None:
+            # Only once committed: the sender must never see a message before it exists.
+            self.on_messages_queued()
 
     async def write_one(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """One statement on its own: atomic without BEGIN/COMMIT, so one trip to the SQLite

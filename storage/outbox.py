@@ -47,6 +47,7 @@ class OutboxRepository:
         With a dedup_key, a second enqueue of the same message is ignored (returns None), so
         a job or handler that runs again has one effect.
         """
+        tx.queued_messages = True
         return await tx.insert(
             "INSERT OR IGNORE INTO outbox"
             " (chat_id, method, payload, priority, dedup_key, created_at)"
