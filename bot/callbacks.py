@@ -27,6 +27,12 @@ def unpack(data: object, prefix: str, arity: int) -> list[str] | None:
     return parts if len(parts) == arity else None
 
 
+def number_part(text: str, max_digits: int = 9) -> int | None:
+    """A part that should be an id or page number: ASCII digits of sane length only (anything
+    longer is forged, and too big for SQLite), else None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= max_digits else None
+
+
 def pattern(prefix: str) -> str:
     """A CallbackQueryHandler pattern for one feature's buttons."""
     return rf"^{prefix}(:|$)"

@@ -15,8 +15,7 @@ import warnings
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -32,7 +31,7 @@ from bot.context import BotContext
 from bot.i18n import N_, Translator
 from handlers import applications as review
 from handlers.labels import ORGANISATION_TYPE_LABELS, REGION_LABELS, ROLE_LABELS
-from handlers.navigation import answer_stale, show_in_place
+from handlers.navigation import answer_stale, drop_buttons, show_in_place, unless_unchanged
 from handlers.pickers import DONE, choice_keyboard, multi_select
 from handlers.text_input import NAME_LENGTH, clean_name
 from storage.applications import KEPT_FOR, Application
@@ -133,7 +132,7 @@ async def consent_answer(update: Update, context: BotContext) -> Step:
         await _reply(update, refusal)
         return ConversationHandler.END
     await query.answer()
-    await _drop_buttons(query)
+    await drop_buttons(query)
     now = services.clock.now()
     if parts == ["decline"]:
         if await services.applications.draft(member.id) is not None:
@@ -266,11 +265,8 @@ async def region_tapped(update: Update, context: BotContext) -> Step:
         return CITY
     chosen = await services.applications.toggle_region(member.id, parts[1])
     await query.answer()
-    try:
+    with unless_unchanged():
         await query.edit_message_reply_markup(_regions_keyboard(t, chosen))
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
     return REGIONS
 
 
@@ -464,7 +460,7 @@ async def summary_answer(update: Update, context: BotContext) -> Step:
         draft.id, services.clock.now(), review.staff_notification(services.catalogs)
     )
     await query.answer()
-    await _drop_buttons(query)
+    await drop_buttons(query)
     if notified is None:
         await _reply(
             update,
@@ -489,7 +485,7 @@ async def cancel(update: Update, context: BotContext) -> int:
     services, t, member = context.services, context.t, context.member
     if update.callback_query is not None:
         await update.callback_query.answer()
-        await _drop_buttons(update.callback_query)
+        await drop_buttons(update.callback_query)
     draft = await services.applications.draft(member.id)
     if draft is not None and member.role is None and member.status is None:
         await services.personal_data.erase(
@@ -505,14 +501,6 @@ async def cancel(update: Update, context: BotContext) -> int:
         )
     await _reply(update, text)
     return ConversationHandler.END
-
-
-async def _drop_buttons(query: CallbackQuery) -> None:
-    try:
-        await query.edit_message_reply_markup(None)  # the text stays readable; no re-tap
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
 
 
 # What each step says to input it cannot use (a photo, a sticker, text where a tap is due).

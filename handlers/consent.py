@@ -14,13 +14,12 @@ from __future__ import annotations
 import hashlib
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from bot.callbacks import pack, unpack
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers import deleteme
-from handlers.navigation import answer_stale, home_button, show_in_place
+from handlers.navigation import answer_stale, drop_buttons, home_button, show_in_place
 
 PREFIX = "consent"
 OPEN = pack(PREFIX, "open")
@@ -106,7 +105,7 @@ async def _given_at(context: BotContext) -> str | None:
     consent = await context.services.consents.current(context.member.id)
     if consent is None or consent.notice_version != context.services.privacy.version:
         return None
-    return context.t.datetime(consent.given_at)
+    return context.t.date(consent.given_at)
 
 
 async def show(update: Update, context: BotContext) -> None:
@@ -156,7 +155,7 @@ async def button(update: Update, context: BotContext) -> None:
             await show_in_place(query, deleteme.erased_text(t))
         case ["agree", _] if fresh and asked:
             await query.answer()
-            await _drop_buttons(update)
+            await drop_buttons(query)
             if member.consent_version != services.privacy.version:
                 await services.consents.give(
                     member.id, services.privacy.version, services.clock.now()
@@ -167,7 +166,7 @@ async def button(update: Update, context: BotContext) -> None:
             )
         case ["decline", _] if fresh and asked:
             await query.answer()
-            await _drop_buttons(update)
+            await drop_buttons(query)
             assert update.effective_message is not None
             await update.effective_message.reply_text(
                 t._(
@@ -181,13 +180,3 @@ async def button(update: Update, context: BotContext) -> None:
             await ask(update, context)
         case _:
             await answer_stale(query, t)
-
-
-async def _drop_buttons(update: Update) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_reply_markup(None)  # the notice stays readable; no re-tap
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise

@@ -15,14 +15,13 @@ from datetime import datetime
 
 from babel.dates import format_date
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
-from bot.callbacks import pack, unpack
+from bot.callbacks import number_part, pack, unpack
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from handlers.access import require_staff
 from handlers.labels import REGION_LABELS, ROLE_LABELS, STATUS_LABELS
-from handlers.navigation import answer_stale, home_button, show_in_place
+from handlers.navigation import answer_stale, home_button, replace, show_in_place
 from storage.members import STAFF_LISTS, Member, MemberCard
 from storage.vocabulary import REGIONS, ROLES, STATUSES
 
@@ -92,14 +91,14 @@ async def button(update: Update, context: BotContext) -> None:
         return
     listing = unpack(query.data, PREFIX, 3)
     if listing is not None and listing[0] == "list" and listing[1] in STAFF_LISTS:
-        page = _number(listing[2], _MAX_PAGE_DIGITS)
+        page = number_part(listing[2], _MAX_PAGE_DIGITS)
         if page is not None:
             await show_in_place(query, *await _list(context, listing[1], page))
             return
     action = unpack(query.data, PREFIX, 4)
     if action is not None and action[0] in _ACTIONS and action[2] in STAFF_LISTS:
-        member_id = _number(action[1], _MAX_ID_DIGITS)
-        page = _number(action[3], _MAX_PAGE_DIGITS)
+        member_id = number_part(action[1], _MAX_ID_DIGITS)
+        page = number_part(action[3], _MAX_PAGE_DIGITS)
         if member_id is not None and page is not None:
             await _act(query, context, action[0], member_id, Back(action[2], page))
             return
@@ -115,7 +114,7 @@ async def _overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     sizes = await members.staff_list_sizes()
     total = sum(counts.values())
     lines = [
-        f"<b>{t._('Members')}</b>",
+        "<b>" + t._("Members") + "</b>",
         t.ngettext(
             "{count} person has a place in the network.",
             "{count} people have a place in the network.",
@@ -312,7 +311,7 @@ async def _act(
     card = await services.members.staff_card(member_id)
     if card is None:
         await query.answer(t._("This member is no longer in the network."), show_alert=True)
-        await _edit(query, *await _overview(context))
+        await replace(query, *await _overview(context))
         return
     member = card.member
     refusal: str | None = None
@@ -336,9 +335,9 @@ async def _act(
         await query.answer()
     fresh = await services.members.staff_card(member_id)
     if fresh is None:
-        await _edit(query, *await _overview(context))
+        await replace(query, *await _overview(context))
         return
-    await _edit(query, _card_text(t, fresh, note), _card_keyboard(t, fresh.member, actor, back))
+    await replace(query, _card_text(t, fresh, note), _card_keyboard(t, fresh.member, actor, back))
 
 
 async def _change(
@@ -417,16 +416,3 @@ def _notice(context: BotContext, member: Member, action: str) -> str:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _number(text: str, max_digits: int) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= max_digits else None
-
-
-async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
-    """Replace the tapped message; a double tap's identical edit is no error."""
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
@@ -24,17 +27,34 @@ async def answer_stale(query: CallbackQuery, t: Translator) -> None:
     )
 
 
-async def show_in_place(
-    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Answer a button tap by replacing the tapped message.
-
-    A double tap edits to the same content twice; Telegram refuses the second edit as "not
-    modified", which is no error from the member's point of view.
-    """
-    await query.answer()
+@contextmanager
+def unless_unchanged() -> Iterator[None]:
+    """Around an edit: a double tap edits to the same content twice, and Telegram refuses the
+    second as "not modified", which is no error from the member's point of view."""
     try:
-        await query.edit_message_text(text, reply_markup=markup)
+        yield
     except BadRequest as exc:
         if "not modified" not in exc.message:
             raise
+
+
+async def replace(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Replace the tapped message (the tap must be answered separately)."""
+    with unless_unchanged():
+        await query.edit_message_text(text, reply_markup=markup)
+
+
+async def drop_buttons(query: CallbackQuery) -> None:
+    """Keep the tapped message readable but take its buttons away, so it cannot be re-tapped."""
+    with unless_unchanged():
+        await query.edit_message_reply_markup(None)
+
+
+async def show_in_place(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Answer a button tap by replacing the tapped message."""
+    await query.answer()
+    await replace(query, text, markup)

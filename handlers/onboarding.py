@@ -11,7 +11,6 @@ import html
 import warnings
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -26,7 +25,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.labels import ROLE_LABELS
 from handlers.menu import main_menu
-from handlers.navigation import answer_stale
+from handlers.navigation import answer_stale, drop_buttons
 from handlers.text_input import NAME_LENGTH, clean_name
 
 PREFIX = "join"
@@ -94,11 +93,7 @@ async def consent_answer(update: Update, context: BotContext) -> str | int:
         await answer_stale(query, t)
         return ConversationHandler.END
     await query.answer()
-    try:
-        await query.edit_message_reply_markup(None)  # the notice stays readable; no re-tap
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
+    await drop_buttons(query)
     assert update.effective_message is not None
     if parts == ["decline"]:
         await services.onboarding.drop(member.telegram_user_id)

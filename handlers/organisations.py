@@ -13,7 +13,6 @@ import html
 import warnings
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -23,12 +22,12 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.callbacks import pack, unpack
+from bot.callbacks import number_part, pack, unpack
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.access import require_staff
 from handlers.labels import ORGANISATION_TYPE_LABELS, REGION_LABELS
-from handlers.navigation import answer_stale, home_button, show_in_place
+from handlers.navigation import answer_stale, home_button, replace, show_in_place
 from handlers.pickers import choice_keyboard
 from handlers.text_input import clean_name
 from storage.organisations import (
@@ -78,7 +77,7 @@ async def _list(context: BotContext, page: int) -> tuple[str, InlineKeyboardMark
     pages = max(1, -(-len(organisations) // PAGE_SIZE))
     page = min(page, pages - 1)
     shown = organisations[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    lines = [f"<b>{t._('Organisations')}</b>"]
+    lines = ["<b>" + t._("Organisations") + "</b>"]
     if not organisations:
         lines.append(t._("There are no organisations yet."))
     else:
@@ -174,7 +173,7 @@ def _with_back(t: Translator, markup: InlineKeyboardMarkup, data: str) -> Inline
 
 
 def _duplicate(t: Translator, name: str, bundesland: str) -> str:
-    return t._("There is already an organisation called “{name}” in {bundesland}.").format(
+    return t._("There is already an organisation called “{name}” ({bundesland}).").format(
         name=html.escape(name), bundesland=t._(REGION_LABELS[bundesland])
     )
 
@@ -191,12 +190,12 @@ async def button(update: Update, context: BotContext) -> None:
         return
     one = unpack(query.data, PREFIX, 2)
     if one is not None and one[0] == "page":
-        page = _number(one[1], _MAX_PAGE_DIGITS)
+        page = number_part(one[1], _MAX_PAGE_DIGITS)
         if page is not None:
             await show_in_place(query, *await _list(context, page))
             return
     if one is not None and one[0] in ("show", "type", "land"):
-        organisation_id = _number(one[1], _MAX_ID_DIGITS)
+        organisation_id = number_part(one[1], _MAX_ID_DIGITS)
         organisation = (
             None if organisation_id is None else await services.organisations.get(organisation_id)
         )
@@ -208,7 +207,7 @@ async def button(update: Update, context: BotContext) -> None:
         (two[0] == "settype" and two[2] in ORGANISATION_TYPES)
         or (two[0] == "setland" and two[2] in REGIONS)
     ):
-        organisation_id = _number(two[1], _MAX_ID_DIGITS)
+        organisation_id = number_part(two[1], _MAX_ID_DIGITS)
         if organisation_id is not None:
             await _set_field(query, context, organisation_id, two[0], two[2])
             return
@@ -250,7 +249,7 @@ async def _set_field(
         )
     except UnknownOrganisation:
         await query.answer(t._("This organisation no longer exists."), show_alert=True)
-        await _edit(query, *await _list(context, 0))
+        await replace(query, *await _list(context, 0))
         return
     except DuplicateOrganisation:
         current = await services.organisations.get(organisation_id)
@@ -365,7 +364,7 @@ async def rename_start(update: Update, context: BotContext) -> str | int:
         return ConversationHandler.END
     services, t = context.services, context.t
     parts = unpack(query.data, PREFIX, 2)
-    organisation_id = None if parts is None else _number(parts[1], _MAX_ID_DIGITS)
+    organisation_id = None if parts is None else number_part(parts[1], _MAX_ID_DIGITS)
     organisation = (
         None if organisation_id is None else await services.organisations.get(organisation_id)
     )
@@ -488,19 +487,6 @@ def _name_rule(t: Translator) -> str:
     return t._(
         "Please send a name of {low} to {high} characters on one line, or /cancel to stop."
     ).format(low=NAME_LENGTH[0], high=NAME_LENGTH[1])
-
-
-def _number(text: str, max_digits: int) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= max_digits else None
-
-
-async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
-    """Replace the tapped message after the tap was answered; a double tap is no error."""
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
 
 
 def conversation() -> ConversationHandler[BotContext]:

@@ -17,7 +17,6 @@ from datetime import date, timedelta
 
 from babel.dates import format_date
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -42,7 +41,7 @@ from bot.contact_details import (
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from handlers.labels import REGION_LABELS, ROLE_LABELS, TOPIC_LABELS
-from handlers.navigation import answer_stale, home_button
+from handlers.navigation import answer_stale, home_button, replace
 from handlers.pickers import DONE, multi_select
 from handlers.text_input import NAME_LENGTH, clean_name
 from storage.profiles import SHARE_FIELDS, Profile, RegionChange
@@ -314,13 +313,9 @@ async def _edit(
     alert: str | None = None,
 ) -> None:
     """Answer the tap (with an alert, if there is something to warn about) and replace the
-    tapped message; a double tap's identical edit is refused by Telegram, harmlessly."""
+    tapped message."""
     await query.answer(alert, show_alert=alert is not None)
-    try:
-        await query.edit_message_text(screen[0], reply_markup=screen[1])
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
+    await replace(query, *screen)
 
 
 async def _reply_card(update: Update, context: BotContext, note: str | None = None) -> None:

@@ -14,24 +14,9 @@ from storage.audit import AuditRepository
 from storage.members import Member
 from tests.support.harness import InProcessBot, eventually
 from tests.support.members import joined_member, staff_member
+from tests.support.taps import forged, tapped
 
 STAFF_ONLY = "This is only for the network team."
-
-
-async def tapped(user: SimUser, message: BotMessage, label: str) -> BotMessage:
-    """Tap a button of a message the bot then edits in place; returns the edited message."""
-    user.tap(message, label)
-    return await user.wait_for_edit(message)
-
-
-async def forged(
-    emulator: Emulator, user: SimUser, message: BotMessage, data: str
-) -> dict[str, object]:
-    """A callback with data the bot never offered (or no longer offers); the bot's answer."""
-    answered = len(user.callback_answers)
-    user.tap_data(message.message_id, data)
-    await emulator.wait_until(lambda: len(user.callback_answers) > answered)
-    return user.callback_answers[-1]
 
 
 async def told(user: SimUser, text: str) -> None:

@@ -5,29 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.chats import SimUser
 from sandbox.emulator import Emulator
-from sandbox.models import BotMessage
 from storage.audit import AuditRepository
 from storage.organisations import Organisation
 from tests.support.harness import InProcessBot
 from tests.support.members import joined_member, staff_member
+from tests.support.taps import forged, tapped
 
 STAFF_ONLY = "This is only for the network team."
-
-
-async def tapped(user: SimUser, message: BotMessage, label: str) -> BotMessage:
-    user.tap(message, label)
-    return await user.wait_for_edit(message)
-
-
-async def forged(
-    emulator: Emulator, user: SimUser, message: BotMessage, data: str
-) -> dict[str, object]:
-    answered = len(user.callback_answers)
-    user.tap_data(message.message_id, data)
-    await emulator.wait_until(lambda: len(user.callback_answers) > answered)
-    return user.callback_answers[-1]
 
 
 async def stored(bot: InProcessBot) -> list[tuple[str, str, str]]:
@@ -95,8 +80,8 @@ async def test_staff_add_an_organisation_step_by_step_and_duplicates_are_refused
 
     # The same name in the same Bundesland is refused; in another Bundesland it is fine.
     for bundesland, outcome in (
-        ("North Rhine-Westphalia", "There is already an organisation called “DITIB <Köln>” in "
-         "North Rhine-Westphalia. Nothing was added."),
+        ("North Rhine-Westphalia", "There is already an organisation called “DITIB <Köln>” "
+         "(North Rhine-Westphalia). Nothing was added."),
         ("Hesse", "✅ Added."),
     ):  # fmt: skip
         listing = await tapped(staff, card, "« Organisations")
@@ -167,7 +152,7 @@ async def test_staff_edit_name_type_and_bundesland_with_uniqueness_kept(
     picker = await tapped(staff, card, "✏️ Bundesland")
     card = await tapped(staff, picker, "Berlin")  # where another "Moschee Nord" is
     assert (card.plain or "").startswith(
-        "There is already an organisation called “Moschee Nord” in Berlin. Nothing was changed."
+        "There is already an organisation called “Moschee Nord” (Berlin). Nothing was changed."
     )
     card = await tapped(staff, await tapped(staff, card, "✏️ Bundesland"), "Hamburg")
     assert "Bundesland: Hamburg" in (card.plain or "")
@@ -180,7 +165,7 @@ async def test_staff_edit_name_type_and_bundesland_with_uniqueness_kept(
     )
     staff.send_text("Moschee  Ost")
     assert (await staff.wait_for_message()).plain == (
-        "There is already an organisation called “Moschee Ost” in Hamburg. Please send another "
+        "There is already an organisation called “Moschee Ost” (Hamburg). Please send another "
         "name, or /cancel to keep the old one."
     )
     staff.send_text("Moschee Süd")  # that name is taken in Berlin only
