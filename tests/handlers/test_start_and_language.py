@@ -94,7 +94,7 @@ async def test_command_menus_are_published_per_language(
         "de": "Hauptmenü öffnen",
         "en": "Open the main menu",
         "fr": "Ouvrir le menu principal",
-        "tr": "Ana menüyü aç",
+        "tr": "Ana menüyü açın",
         "ar": "فتح القائمة الرئيسية",
     }
     for language, description in expected_start.items():
