@@ -83,6 +83,11 @@ class OnboardingRepository:
                 ),
             )
             assert member is not None
+            # Joining by invitation settles any application of theirs still open.
+            await tx.execute(
+                "DELETE FROM applications WHERE member_id = ? AND state IN ('draft', 'pending')",
+                (member["id"],),
+            )
             await tx.execute(
                 "INSERT INTO consents (member_id, purpose, notice_version, given_at)"
                 " VALUES (?, 'membership', ?, ?)",

@@ -4,6 +4,7 @@ conversation, staff review with the verification note, rejection and its erasure
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +14,10 @@ from sandbox.emulator import Emulator
 from sandbox.models import BotMessage
 from storage.applications import NoteRequired
 from storage.audit import AuditRepository
+from storage.db import Database
 from storage.vocabulary import REGIONS as REGION_CODES
-from tests.support.harness import InProcessBot, eventually
-from tests.support.members import joined_member, staff_member
+from tests.support.harness import ChildBot, InProcessBot, eventually
+from tests.support.members import joined_member, pending_applicant, staff_member
 
 STAFF_ONLY = "This is only for the network team."
 DECIDED = "This application has been decided already (or withdrawn)."
@@ -607,3 +609,63 @@ async def test_a_long_list_of_applications_fits_one_message(
     assert text(listing).endswith(
         f"The oldest {shown} are shown; decide on them to see the others."
     )
+
+
+async def test_an_application_interrupted_by_sigkill_resumes(
+    emulator: Emulator, db_path: Path
+) -> None:
+    child = ChildBot(emulator, db_path).start()
+    try:
+        user = emulator.user(20200, language_code="en")
+        user.send_text("/apply")
+        user.tap(await user.wait_for_message(timeout=20), "✅ I agree")
+        await user.wait_for_message(timeout=10)
+        user.send_text("Killed Midway")
+        user.tap(await user.wait_for_message(timeout=10), "community representative")
+        picker = await user.wait_for_message(timeout=10)
+        user.tap(picker, "Hamburg")
+        await user.wait_for_edit(picker, timeout=10)
+        user.tap(picker, "Done")
+        assert text(await user.wait_for_message(timeout=10)).startswith("In which city")
+
+        async def city_state_saved() -> bool:
+            probe = await Database.open(db_path)
+            rows = await probe.fetchall(
+                "SELECT state FROM conversation_states WHERE name = 'application'"
+            )
+            await probe.close()
+            return [r[0] for r in rows] == ['"city"']
+
+        await eventually(city_state_saved, what="the application state to be saved")
+        child.kill()
+        child = ChildBot(emulator, db_path).start()
+        user.send_text("Hamburg")
+        choice = await user.wait_for_message(timeout=20)
+        assert "My organisation is not listed" in choice.button_labels
+        probe = await Database.open(db_path)
+        row = await probe.fetchone(
+            "SELECT display_name, city FROM members WHERE telegram_user_id = ?", (user.id,)
+        )
+        await probe.close()
+        assert row is not None and tuple(row) == ("Killed Midway", "Hamburg")
+    finally:
+        child.terminate()
+
+
+async def test_an_invitation_settles_a_pending_application(
+    emulator: Emulator, bot: InProcessBot
+) -> None:
+    services = bot.running.services
+    user = emulator.user(20210, language_code="en")
+    await pending_applicant(user)
+    assert await services.applications.count_pending() == 1
+    _, code = await services.invites.create(
+        "community", None, 7, 1, services.clock.now(), created_by=None
+    )
+    user.send_text(f"/start {code}")
+    user.tap(await user.wait_for_message(), "✅ I agree")
+    await user.wait_for_message()
+    user.send_text("Invited After All")
+    assert text(await user.wait_for_message()).startswith("Welcome, Invited After All!")
+    assert await services.applications.count_pending() == 0
+    assert await application_rows(bot) == []

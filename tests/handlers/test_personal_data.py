@@ -10,6 +10,7 @@ from storage.audit import AuditRepository
 from storage.registry import REGISTRY
 from tests.handlers.test_onboarding import join, police_invite
 from tests.support.harness import InProcessBot
+from tests.support.members import pending_applicant, staff_member
 
 NAME = "Zeynep Kaya"
 
@@ -79,3 +80,62 @@ async def test_deleteme_erases_every_personal_value(emulator: Emulator, bot: InP
     assert payloads == []
     erase = await AuditRepository(services.db).entries("member.erase")
     assert [e.object_id for e in erase] == [member.id]
+
+
+async def test_an_applicant_with_a_full_profile_leaves_nothing_behind(
+    emulator: Emulator, bot: InProcessBot
+) -> None:
+    """Every kind of personal value the membership features store: application, city,
+    regions, topics, phone, e-mail, consents — all gone after /deleteme."""
+    services = bot.running.services
+    staff = await staff_member(emulator, bot, 12100)
+    user = emulator.user(12101, language_code="en")
+    await pending_applicant(user)  # name "Pending Applicant", city Berlin, a proposed mosque
+    bot.running.sender.wake()
+    approve = await staff.wait_for_message()
+    staff.tap(approve, "✅ Approve")
+    await bot.settled()
+    member = await services.members.get_by_telegram_id(user.id)
+    assert member is not None and member.status == "active" and member.role == "community"
+    user.skip_messages()
+    user.send_text("/profile")
+    card = await user.wait_for_message()
+    user.tap(card, "📞 Phone")
+    await user.wait_for_edit(card)
+    user.send_text("0221 1234567")
+    card = await user.wait_for_message()
+    user.tap(card, "✉️ E-mail")
+    await user.wait_for_edit(card)
+    user.send_text("applicant@example.org")
+    card = await user.wait_for_message()
+    user.tap(card, "🏷 Topics")
+    picker = await user.wait_for_edit(card)
+    user.tap(picker, "prevention and radicalisation concerns")
+    await user.wait_for_edit(picker)
+    await bot.settled()
+    user.send_text("/mydata")
+    await user.wait_for_message()
+    exported = json.loads((await user.wait_for_message()).document.content)  # type: ignore[union-attr]
+    assert exported["applications"][0]["state"] == "approved"
+    assert exported["member_topics"] == [{"member_id": member.id, "topic": "prevention"}]
+    assert exported["member_regions"] == [{"member_id": member.id, "region": "DE-BE"}]
+    assert exported["members"][0]["phone"] == "+492211234567"
+    assert exported["members"][0]["city"] == "Berlin"
+
+    user.send_text("/deleteme")
+    user.tap(await user.wait_for_message(), "Erase my data")
+    await bot.settled()
+    personal = {str(user.id), "Pending Applicant", "+492211234567", "applicant@example.org"}
+    for (table,) in await services.db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ):
+        if table == "inbox":
+            continue  # handled updates keep their id only (checked in the test above)
+        for row in await services.db.fetchall(f"SELECT * FROM {table}"):
+            leaked = [str(v) for v in tuple(row) if any(p in str(v) for p in personal)]
+            assert not leaked, f"{table} still holds {leaked}"
+        if table in ("applications", "member_topics", "member_regions", "consents"):
+            rows = await services.db.fetchall(
+                f"SELECT * FROM {table} WHERE member_id = ?", (member.id,)
+            )
+            assert rows == [], table

@@ -50,3 +50,24 @@ async def joined_member(
     await bot.settled()
     user.skip_messages()
     return user
+
+
+async def pending_applicant(user: SimUser) -> None:
+    """Apply as a community representative through the real conversation, up to submission."""
+    user.send_text("/apply")
+    user.tap(await user.wait_for_message(), "✅ I agree")
+    await user.wait_for_message()
+    user.send_text("Pending Applicant")
+    user.tap(await user.wait_for_message(), "community representative")
+    regions = await user.wait_for_message()
+    user.tap(regions, "Berlin")
+    user.tap(regions, "Done")
+    await user.wait_for_message()
+    user.send_text("Berlin")
+    choice = await user.wait_for_message()
+    user.tap(choice, "My organisation is not listed")
+    await user.wait_for_message()
+    user.send_text("Moscheeverein Neukölln")
+    user.tap(await user.wait_for_message(), "mosque association")
+    user.tap(await user.wait_for_message(), "📨 Submit")
+    await user.wait_for_message()

@@ -1,0 +1,158 @@
+"""Every staff command and every privileged button, tried by each kind of non-staff person:
+none succeeds, each attempt is refused in words and written to the audit log."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox.chats import SimUser
+from sandbox.emulator import Emulator
+from storage.audit import AuditRepository
+from tests.support.harness import InProcessBot, eventually
+from tests.support.members import joined_member, pending_applicant, staff_member
+from tests.support.taps import forged
+
+STAFF_COMMANDS = (
+    "/invite police",
+    "/invite staff",
+    "/applications",
+    "/members",
+    "/organisations",
+)
+REFUSAL = {
+    "unknown": "This is only for the network team.",
+    "pending": "This is only for the network team.",
+    "community": "This is only for the network team.",
+    "police": "This is only for the network team.",
+    "suspended": "Your membership is suspended.",
+    "lapsed": "Your role needs to be reconfirmed.",
+}
+
+
+async def person(emulator: Emulator, bot: InProcessBot, who: str) -> SimUser:
+    services = bot.running.services
+    user_id = 16100
+    if who == "unknown":
+        user = emulator.user(user_id, language_code="en")
+        user.send_text("/help")  # someone who only wrote to the bot
+        await user.wait_for_message()
+    elif who == "pending":
+        user = emulator.user(user_id, language_code="en")
+        await pending_applicant(user)
+    else:
+        role = "community" if who == "community" else "police"
+        user = await joined_member(emulator, bot, user_id, role, name=f"{who} person")
+        if who in ("suspended", "lapsed"):
+            async with services.db.transaction() as tx:
+                await tx.execute(
+                    "UPDATE members SET status = ? WHERE telegram_user_id = ?", (who, user.id)
+                )
+    await bot.settled()
+    user.skip_messages()
+    return user
+
+
+async def state(bot: InProcessBot) -> dict[str, object]:
+    """What a successful privileged action would change."""
+    db = bot.running.services.db
+    return {
+        "invites": [tuple(r) for r in await db.fetchall("SELECT id, created_by FROM invites")],
+        "applications": [tuple(r) for r in await db.fetchall("SELECT id, state FROM applications")],
+        "members": [
+            tuple(r)
+            for r in await db.fetchall("SELECT id, role, status, role_confirmed_at FROM members")
+        ],
+        "organisations": [
+            tuple(r)
+            for r in await db.fetchall("SELECT id, name, type, bundesland FROM organisations")
+        ],
+    }
+
+
+@pytest.mark.parametrize("who", list(REFUSAL))
+async def test_no_staff_command_or_button_works_for_anyone_else(
+    emulator: Emulator, bot: InProcessBot, who: str
+) -> None:
+    services = bot.running.services
+    audit = AuditRepository(services.db)
+    staff = await staff_member(emulator, bot, 16000)
+    target = await joined_member(emulator, bot, 16001, "community", name="Target Member")
+    applicant = emulator.user(16002, language_code="en")
+    await pending_applicant(applicant)
+    target_row = await services.members.get_by_telegram_id(target.id)
+    assert target_row is not None
+    organisation = await services.organisations.add(
+        "Polizei Berlin", "police", "DE-BE", services.clock.now(), actor_id=None
+    )
+    application = await services.db.fetchone("SELECT id FROM applications")
+    assert application is not None
+    actor = await person(emulator, bot, who)
+    before = await state(bot)
+    denied_before = len(await audit.entries("access.denied"))
+
+    attempts = 0
+    for command in STAFF_COMMANDS:
+        actor.send_text(command)
+        reply = await actor.wait_for_message()
+        assert (reply.plain or "").startswith(REFUSAL[who]), (who, command, reply.plain)
+        attempts += 1
+
+    # Buttons exactly like the ones staff get, tapped on a message of the actor's own chat.
+    actor.send_text("/help")
+    own = await actor.wait_for_message()
+    buttons = (
+        f"appl:approve:{application['id']}",
+        f"appl:reject:{application['id']}",
+        f"members:suspend_ok:{target_row.id}:community:0",
+        f"members:suspend:{target_row.id}:community:0",
+        f"members:reactivate:{target_row.id}:community:0",
+        f"members:reconfirm:{target_row.id}:community:0",
+        f"members:card:{target_row.id}:community:0",
+        f"orgs:type:{organisation.id}",
+        f"orgs:show:{organisation.id}",
+        "orgs:add",
+    )
+    for data in buttons:
+        answer = await forged(emulator, actor, own, data)
+        assert str(answer.get("text", "")).startswith(REFUSAL[who]), (who, data, answer)
+        assert answer.get("show_alert") is True
+        attempts += 1
+
+    await bot.settled()
+    assert await state(bot) == before  # nothing changed
+    denied = await audit.entries("access.denied")
+    actor_row = await services.members.get_by_telegram_id(actor.id)
+    assert actor_row is not None
+    new_denials = denied[denied_before:]
+    assert len(new_denials) == attempts
+    assert {e.actor_id for e in new_denials} == {actor_row.id}
+
+    # The real staff member still can do it: the refusals were about the actor, not the buttons.
+    staff.send_text("/members")
+    assert "This is only for the network team." not in (
+        (await staff.wait_for_message()).plain or ""
+    )
+
+
+async def test_a_member_suspended_while_a_staff_screen_is_open_loses_it_at_once(
+    emulator: Emulator, bot: InProcessBot
+) -> None:
+    """Roles are read at the moment of each action: an old staff screen does not keep rights."""
+    services = bot.running.services
+    first = await staff_member(emulator, bot, 16200)
+    second = await staff_member(emulator, bot, 16201)
+    second.send_text("/organisations")
+    screen = await second.wait_for_message()
+    async with services.db.transaction() as tx:
+        await tx.execute("UPDATE members SET status = 'suspended' WHERE telegram_user_id = ?",
+                         (second.id,))  # fmt: skip
+    second.tap(screen, screen.button_labels[0])
+
+    async def refused() -> bool:
+        return any(
+            str(a.get("text", "")).startswith("Your membership is suspended.")
+            for a in second.callback_answers
+        )
+
+    await eventually(refused, what="the suspended staff member to be refused")
+    assert first.id != second.id
