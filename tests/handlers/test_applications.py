@@ -669,3 +669,31 @@ async def test_an_invitation_settles_a_pending_application(
     assert text(await user.wait_for_message()).startswith("Welcome, Invited After All!")
     assert await services.applications.count_pending() == 0
     assert await application_rows(bot) == []
+
+
+@pytest.mark.parametrize("decision", ["✅ Annehmen", "✖️ Ablehnen"])
+async def test_each_side_reads_the_application_in_their_own_language(
+    emulator: Emulator, bot: InProcessBot, decision: str
+) -> None:
+    """A German-speaking staff member decides; the applicant, who chose Turkish in the bot
+    (and Arabic for the rejection), hears the outcome in that language."""
+    staff = await staff_member(emulator, bot, 20300, language="de")
+    applicant = emulator.user(20301, language_code="en")
+    await pending_applicant(applicant)
+    chosen = "Türkçe" if decision == "✅ Annehmen" else "العربية"
+    applicant.send_text("/language")
+    applicant.tap(await applicant.wait_for_message(), chosen)
+    await bot.settled()
+    applicant.skip_messages()
+    notification = await staff.wait_for_message()
+    assert text(notification).startswith("Neuer Aufnahmeantrag Nr. 1")
+    assert decision in notification.button_labels
+    staff.tap(notification, decision)
+    outcome = await applicant.wait_for_message()
+    if decision == "✅ Annehmen":
+        assert text(outcome) == (
+            "Başvurunuz onaylandı. Ağa hoş geldiniz, Pending Applicant! Rolünüz: topluluk "
+            "temsilcisi. Menüyü açmak için /start gönderin."
+        )
+    else:
+        assert text(outcome).startswith("لم يُقبل طلب انضمامك إلى الشبكة.")
