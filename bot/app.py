@@ -1,10 +1,11 @@
 """Builds the Application and registers every handler, in order, in one place.
 
 Handler groups run in ascending order; inside a group the first matching handler wins.
-  -3  chat guard: non-private chats are answered once and left; nothing else runs for them.
-  -2  session: looks up (or creates) the member and picks their translator.
-  -1  access: a suspended or lapsed member gets only what their status allows; a member
+  -4  chat guard: non-private chats are answered once and left; nothing else runs for them.
+  -3  session: looks up (or creates) the member and picks their translator.
+  -2  access: a suspended or lapsed member gets only what their status allows; a member
       whose consent is for an older privacy notice is asked again first.
+  -1  router: typed input goes to the conversation that asked last (bot/routing.py).
    0  features, then the catch-alls for unexpected input, which must come last.
 """
 
@@ -30,6 +31,7 @@ from bot.callbacks import pattern
 from bot.context import BotContext, KosizuApplication
 from bot.errors import on_error
 from bot.persistence import ConversationPersistence
+from bot.routing import ConversationRouter
 from bot.services import Services
 from bot.updates import PollingRequest
 from handlers import (
@@ -60,6 +62,7 @@ _PRIVATE = filters.ChatType.PRIVATE
 
 def build_application(services: Services, polling: PollingRequest) -> KosizuApplication:
     config = services.config
+    router = ConversationRouter(unexpected.unasked)
     app = (
         ApplicationBuilder()
         .application_class(KosizuApplication, {"services": services})
@@ -69,16 +72,16 @@ def build_application(services: Services, polling: PollingRequest) -> KosizuAppl
         .get_updates_request(polling)
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.timezone))
-        .persistence(ConversationPersistence(services.conversations, services.clock))
+        .persistence(ConversationPersistence(services.conversations, services.clock, router))
         .concurrent_updates(False)
         .build()
     )
     assert isinstance(app, KosizuApplication)
-    register_handlers(app)
+    register_handlers(app, router)
     return app
 
 
-def register_handlers(app: KosizuApplication) -> None:
+def register_handlers(app: KosizuApplication, router: ConversationRouter) -> None:
     start = CommandHandler("start", menu.start, filters=_PRIVATE)
     help_command = CommandHandler("help", help.show, filters=_PRIVATE)
     cancel_command = CommandHandler("cancel", cancel.nothing_to_cancel, filters=_PRIVATE)
@@ -107,19 +110,23 @@ def register_handlers(app: KosizuApplication) -> None:
         unconsented_may=data_rights,
         ask_consent=consent.ask,
     )
-    app.add_handler(TypeHandler(Update, chat_guard.guard), group=-3)
-    app.add_handler(TypeHandler(Update, session.attach_member), group=-2)
-    app.add_handler(TypeHandler(Update, gate.enforce), group=-1)
-
-    features: list[BaseHandler[Any, BotContext, Any]] = [
-        # Conversations first: while one is open, its states see the member's input before
-        # the stateless commands below.
+    conversations = [
         onboarding.conversation(),
         language.conversation(),
         profile_conversation,
         organisations.conversation(),
         apply.conversation(),
         applications.conversation(),
+    ]
+    app.add_handler(TypeHandler(Update, chat_guard.guard), group=-4)
+    app.add_handler(TypeHandler(Update, session.attach_member), group=-3)
+    app.add_handler(TypeHandler(Update, gate.enforce), group=-2)
+    app.add_handler(TypeHandler(Update, router.route), group=-1)
+
+    features: list[BaseHandler[Any, BotContext, Any]] = [
+        # Conversations first: while one is open, its states see the member's input before
+        # the stateless commands below (the router picks among open conversations).
+        *conversations,
         *data_rights,
         reconfirm_button,
         start,
@@ -141,5 +148,6 @@ def register_handlers(app: KosizuApplication) -> None:
         MessageHandler(filters.UpdateType.MESSAGE, unexpected.other_content),
         CallbackQueryHandler(unexpected.stale_button),
     ]
+    router.watch(conversations, [h for h in features if h not in conversations])
     app.add_handlers([*features, *catch_alls], group=0)
     app.add_error_handler(on_error)

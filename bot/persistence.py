@@ -12,6 +12,7 @@ from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from bot.clock import Clock
+from bot.routing import ConversationRouter
 from storage.conversations import ConversationRepository
 
 # The update pump flushes after every update; the periodic flush is only a backstop.
@@ -19,7 +20,9 @@ BACKSTOP_INTERVAL = 3600.0
 
 
 class ConversationPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    def __init__(self, repo: ConversationRepository, clock: Clock) -> None:
+    def __init__(
+        self, repo: ConversationRepository, clock: Clock, router: ConversationRouter
+    ) -> None:
         super().__init__(
             store_data=PersistenceInput(
                 bot_data=False, chat_data=False, user_data=False, callback_data=False
@@ -28,6 +31,7 @@ class ConversationPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], di
         )
         self._repo = repo
         self._clock = clock
+        self._router = router
 
     async def get_conversations(self, name: str) -> ConversationDict:
         return await self._repo.load(name)
@@ -35,6 +39,7 @@ class ConversationPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], di
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
+        self._router.state_written(name, key)
         await self._repo.save(name, key, new_state, self._clock.now())
 
     # PTB calls the rest only for the data kinds switched on above (none).

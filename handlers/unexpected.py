@@ -47,6 +47,15 @@ async def text(update: Update, context: BotContext) -> None:
     )
 
 
+async def unasked(update: Update, context: BotContext) -> None:
+    """A message while no question is open (an earlier one was left for something else)."""
+    message = update.effective_message
+    if message is not None and message.text:
+        await text(update, context)
+    else:
+        await other_content(update, context)
+
+
 async def other_content(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     await update.effective_message.reply_text(
