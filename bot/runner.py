@@ -139,9 +139,13 @@ async def _run_until_stopped(
     running.pump.stop_handling()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(handle), STOP_GRACE)
+    running.pump.stop_recording()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(record), STOP_GRACE)
     for task in (fetch, handle, record, send, stopper):
         task.cancel()
     await asyncio.gather(fetch, handle, record, send, stopper, return_exceptions=True)
+    await running.pump.flush_marks()
     for finished in done:
         error = None if finished.cancelled() else finished.exception()
         if finished is not stopper and error is not None:

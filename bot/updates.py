@@ -101,6 +101,7 @@ class UpdatePump:
         self._tasks: set[asyncio.Task[None]] = set()
         self._done: list[int] = []
         self._done_event = asyncio.Event()
+        self._recording_stopped = False
 
     async def load_leftovers(self) -> int:
         """Queue what a previous run stored but did not handle; call before fetching."""
@@ -182,14 +183,25 @@ class UpdatePump:
         the next one. Each update is marked a moment after it was handled; a crash in that
         moment handles it again, like a crash during handling would.
         """
-        while True:
+        while not self._recording_stopped:
             await self._done_event.wait()
             self._done_event.clear()
             await self._record_done()
 
+    def stop_recording(self) -> None:
+        """Let the recorder finish its write in hand and return (never cancelled mid-write:
+        the marks it holds would be lost, and their updates handled again)."""
+        self._recording_stopped = True
+        self._done_event.set()
+
     async def _record_done(self) -> None:
         done, self._done = self._done, []
         await self._services.inbox.mark_handled(done, self._services.clock.now())
+
+    async def flush_marks(self) -> None:
+        """At a clean stop, after the recorder: mark the rest, so nothing is handled twice."""
+        if self._done:
+            await self._record_done()
 
     async def _in_chat_order(self, stored: _Stored) -> None:
         key = stored.chat_key
