@@ -398,7 +398,7 @@ def _suspend_question(
 def _notice(context: BotContext, member: Member, action: str) -> str:
     """What the member is told, in their language."""
     services = context.services
-    t = services.catalogs.get(member.language or services.config.default_language)
+    t = services.catalogs.for_member(member.language, member.app_language)
     if action == SUSPEND_CONFIRMED:
         return t._(
             "The network team has suspended your membership. Until it is reactivated, you can "

@@ -286,6 +286,15 @@ class MemberRepository:
             )
             if not rows:
                 return False
+            if action == "member.suspend":
+                # What a suspended staff member left half-done (a rename, a note being
+                # written) must not take effect when they are reactivated.
+                await tx.execute(
+                    "DELETE FROM organisation_drafts WHERE member_id = ?", (member_id,)
+                )
+                await tx.execute(
+                    "DELETE FROM application_reviews WHERE member_id = ?", (member_id,)
+                )
             await AuditRepository.record(
                 tx,
                 now,

@@ -319,3 +319,50 @@ async def test_forged_member_buttons_are_refused_to_anyone_but_staff(
     for action in ("member.suspend", "member.reactivate", "member.reconfirm"):
         assert await audit.entries(action) == []
     assert await services.outbox.states(active.id) == []
+
+
+async def suspend_via_card(staff: SimUser, name: str, listing_label: str) -> None:
+    overview = await open_overview(staff)
+    listing = await tapped(staff, overview, listing_label)
+    card = await tapped(staff, listing, name)
+    question = await tapped(staff, card, "⛔ Suspend")
+    await tapped(staff, question, "⛔ Yes, suspend")
+
+
+async def test_the_suspension_notice_is_in_the_members_app_language(
+    emulator: Emulator, bot: InProcessBot
+) -> None:
+    staff = await staff_member(emulator, bot, 22400)
+    user = await joined_member(emulator, bot, 22401, "community", name="Amine", language="fr")
+    await suspend_via_card(staff, "Amine", "Community representatives (1)")
+    await told(
+        user,
+        "L’équipe du réseau a suspendu votre adhésion. Jusqu’à sa réactivation, vous pouvez "
+        "uniquement utiliser /mydata et /deleteme.",
+    )
+
+
+async def test_a_rename_left_open_by_a_suspended_staff_member_dies_with_the_suspension(
+    emulator: Emulator, bot: InProcessBot
+) -> None:
+    services = bot.running.services
+    await services.organisations.add(
+        "Moschee Nord", "mosque_association", "DE-BE", services.clock.now(), actor_id=None
+    )
+    first = await staff_member(emulator, bot, 22500)
+    second = await staff_member(emulator, bot, 22501)
+    second.send_text("/organisations")
+    card = await tapped(second, await second.wait_for_message(), "Moschee Nord")
+    await tapped(second, card, "✏️ Name")
+    label = f"Member {(await member(bot, second)).id}"  # made by the operator: no name yet
+    await suspend_via_card(first, label, "Network team (2)")
+    assert (await member(bot, second)).status == "suspended"
+    overview = await open_overview(first)
+    listing = await tapped(first, overview, "⛔ Suspended (1)")
+    card = await tapped(first, listing, f"{label} · staff")
+    await tapped(first, card, "✅ Reactivate")
+    await bot.settled()
+    second.skip_messages()
+    second.send_text("thanks for reactivating")
+    await second.wait_for_message()
+    assert [o.name for o in await services.organisations.all()] == ["Moschee Nord"]
