@@ -72,6 +72,14 @@ class PersonalDataRepository:
     ) -> None:
         """The same erasure inside the caller's transaction (a retention job's, which erases
         on nobody's request: ``actor_id`` None)."""
+        # Staff notifications of the member's application that still wait to be sent carry
+        # the applicant's name: they go too (the chat they go to is a staff member's).
+        await tx.execute(
+            "DELETE FROM outbox WHERE state = 'pending' AND EXISTS (SELECT 1 FROM applications"
+            " WHERE applications.member_id = ?"
+            " AND outbox.dedup_key LIKE 'application:' || applications.id || ':staff:%')",
+            (member_id,),
+        )
         for table, rule in REGISTRY.items():
             if table == "members" or rule.erasure is not Erasure.DELETE_ROWS:
                 continue

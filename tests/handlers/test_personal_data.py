@@ -139,3 +139,21 @@ async def test_an_applicant_with_a_full_profile_leaves_nothing_behind(
                 f"SELECT * FROM {table} WHERE member_id = ?", (member.id,)
             )
             assert rows == [], table
+
+
+async def test_unsent_staff_notifications_about_an_erased_applicant_are_dropped(
+    emulator: Emulator, bot: InProcessBot
+) -> None:
+    services = bot.running.services
+    staff = await staff_member(emulator, bot, 12200)
+    # Telegram asks the bot to wait a minute: the notification stays queued meanwhile.
+    emulator.fail("sendMessage", 429, retry_after=60, chat_id=staff.id)
+    user = emulator.user(12201, language_code="en")
+    await pending_applicant(user)
+    pending = await services.db.fetchall("SELECT payload FROM outbox WHERE state = 'pending'")
+    assert any("Pending Applicant" in (row[0] or "") for row in pending)
+    user.send_text("/deleteme")
+    user.tap(await user.wait_for_message(), "Erase my data")
+    await bot.settled()
+    rows = await services.db.fetchall("SELECT payload FROM outbox WHERE payload IS NOT NULL")
+    assert not any("Pending Applicant" in (row[0] or "") for row in rows)
