@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.callbacks import pack, pattern, unpack
+from bot.callbacks import number_part, pack, pattern, unpack
 from bot.context import BotContext
 from bot.i18n import Catalogs, Translator
 from handlers.access import require_staff
@@ -205,12 +205,10 @@ async def _send_list(update: Update, context: BotContext) -> None:
 
 def _parse(data: object) -> tuple[str, int] | None:
     parts = unpack(data, PREFIX, 2)
-    # At most nine digits: anything longer is no application number (and too big for SQLite).
     if parts is None or parts[0] not in (APPROVE, REJECT):
         return None
-    if not parts[1].isdigit() or len(parts[1]) > 9:
-        return None
-    return parts[0], int(parts[1])
+    number = number_part(parts[1])
+    return None if number is None else (parts[0], number)
 
 
 async def decide(update: Update, context: BotContext) -> str | int:

@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.callbacks import pack, pattern, unpack
+from bot.callbacks import number_part, pack, pattern, unpack
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from handlers import applications as review
@@ -350,12 +350,13 @@ async def organisation_chosen(update: Update, context: BotContext) -> Step:
         )
         return ORGANISATION_NAME
     fitting = None
-    if parts[1].isdigit() and len(parts[1]) <= 9:
+    chosen_id = number_part(parts[1])
+    if chosen_id is not None:
         regions = await services.applications.regions(context.member.id)
         found = await services.applications.fitting_organisations(
             FITTING_TYPES[draft.claimed_role or "community"], regions
         )
-        fitting = next((o for o in found if o.id == int(parts[1])), None)
+        fitting = next((o for o in found if o.id == chosen_id), None)
     if fitting is None:
         await answer_stale(query, t)
         return ORGANISATION

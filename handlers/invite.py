@@ -6,6 +6,7 @@ import html
 
 from telegram import Update
 
+from bot.callbacks import number_part
 from bot.context import BotContext
 from handlers.access import require_staff
 from handlers.labels import ROLE_LABELS
@@ -23,10 +24,7 @@ async def create(update: Update, context: BotContext) -> None:
     services, t, member = context.services, context.t, context.member
     args = context.args or []
     role = args[0].lower() if args else ""
-    # At most nine digits: anything longer is no organisation number (and too big for SQLite).
-    organisation_id = (
-        int(args[1]) if len(args) > 1 and args[1].isdigit() and len(args[1]) <= 9 else None
-    )
+    organisation_id = number_part(args[1]) if len(args) > 1 else None
     if role not in ROLES or len(args) > 2 or (len(args) == 2 and organisation_id is None):
         await message.reply_text(t._("Usage: /invite community|police|staff [organisation number]"))
         return

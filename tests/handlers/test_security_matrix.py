@@ -156,3 +156,26 @@ async def test_a_member_suspended_while_a_staff_screen_is_open_loses_it_at_once(
 
     await eventually(refused, what="the suspended staff member to be refused")
     assert first.id != second.id
+
+
+async def test_staff_buttons_with_forged_numbers_are_answered_as_outdated(
+    emulator: Emulator, bot: InProcessBot
+) -> None:
+    """Digits Python reads as digits but int() refuses (², ٣), too many digits, signs."""
+    staff = await staff_member(emulator, bot, 16300)
+    staff.send_text("/help")
+    own = await staff.wait_for_message()
+    for number in ("²", "٣", "1" * 30, "-1", ""):
+        for data in (
+            f"appl:approve:{number}",
+            f"members:card:{number}:community:0",
+            f"members:list:community:{number}",
+            f"orgs:show:{number}",
+            f"apply:org:{number}",
+        ):
+            answer = await forged(emulator, staff, own, data)
+            assert str(answer.get("text", "")).startswith("This button no longer works"), data
+    staff.send_text("/invite police ²")
+    assert (await staff.wait_for_message()).plain == (
+        "Usage: /invite community|police|staff [organisation number]"
+    )
