@@ -249,7 +249,9 @@ def _until_prompt(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
 
 def _regions_screen(t: Translator, profile: Profile) -> tuple[str, InlineKeyboardMarkup]:
     text = t._("<b>Regions</b>\nChoose every region you cover, at least one. Then tap Done.")
-    return text, multi_select(t, PREFIX, REGION_LABELS, profile.regions, extra_parts=(_Do.REGION,))
+    picker = multi_select(t, PREFIX, REGION_LABELS, profile.regions, extra_parts=(_Do.REGION,))
+    # Back, so someone without a region yet can leave without choosing (Done needs one).
+    return text, InlineKeyboardMarkup([*picker.inline_keyboard, [_back(t)]])
 
 
 def _topics_screen(t: Translator, profile: Profile) -> tuple[str, InlineKeyboardMarkup]:

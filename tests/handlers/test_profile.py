@@ -354,6 +354,9 @@ async def test_regions_need_at_least_one(emulator: Emulator, bot: InProcessBot) 
     await bot.settled()
     assert user.callback_answers[-1]["text"] == "Please choose at least one region."
     assert picker.plain.startswith("Regions")  # still the picker
+    card = await tap(user, picker, "« Back")  # leaving without a region is possible
+    assert "Regions: none yet\n" in card.plain
+    picker = await tap(user, card, "🗺 Regions")
     await tap(user, picker, "Berlin")
     await tap(user, picker, "Hesse")
     assert {"✅ Berlin", "✅ Hesse", "Bavaria"} <= set(picker.button_labels)
