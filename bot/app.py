@@ -102,17 +102,32 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
     reconfirm_button = CallbackQueryHandler(
         reconfirmation.confirm, pattern=pattern(reconfirmation.PREFIX)
     )
-    # A lapsed member keeps their profile up to date while their role waits to be reconfirmed.
+    home_button = CallbackQueryHandler(menu.show_home, pattern=f"^{HOME}$")
+    help_button = CallbackQueryHandler(help.show_from_menu, pattern=f"^{help.OPEN}$")
+    language_conversation = language.conversation()
+    # A language button on an old picker, tapped after the conversation ended.
+    language_button = CallbackQueryHandler(language.choose_button, pattern=pattern(language.PREFIX))
+    # A lapsed member keeps their profile up to date while their role waits to be reconfirmed,
+    # and has the menu that offers the reconfirmation (not an invitation's /start CODE).
     profile_conversation = profile.conversation()
+    lapsed_extras: list[BaseHandler[Any, BotContext, Any]] = [
+        CommandHandler("start", menu.start, filters=_PRIVATE, has_args=False),
+        reconfirm_button,
+        profile_conversation,
+        home_button,
+        help_button,
+        language_conversation,
+        language_button,
+    ]
     gate = access.AccessGate(
         suspended_may=data_rights,
-        lapsed_may=[*data_rights, start, reconfirm_button, profile_conversation],
+        lapsed_may=[*data_rights, *lapsed_extras],
         unconsented_may=data_rights,
         ask_consent=consent.ask,
     )
     conversations = [
         onboarding.conversation(),
-        language.conversation(),
+        language_conversation,
         profile_conversation,
         organisations.conversation(),
         apply.conversation(),
@@ -136,10 +151,9 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         CallbackQueryHandler(members.button, pattern=pattern(members.PREFIX)),
         CommandHandler("organisations", organisations.show, filters=_PRIVATE),
         CallbackQueryHandler(organisations.button, pattern=pattern(organisations.PREFIX)),
-        CallbackQueryHandler(menu.show_home, pattern=f"^{HOME}$"),
-        CallbackQueryHandler(help.show_from_menu, pattern=f"^{help.OPEN}$"),
-        # A language button on an old picker, tapped after the conversation ended.
-        CallbackQueryHandler(language.choose_button, pattern=pattern(language.PREFIX)),
+        home_button,
+        help_button,
+        language_button,
     ]
     catch_alls = [
         MessageHandler(filters.UpdateType.EDITED_MESSAGE, unexpected.edited_message),

@@ -41,10 +41,13 @@ def help_text(t: Translator, member: Member) -> str:
                 t._("/organisations – add and edit organisations"),
                 t._("/invite community|police|staff [organisation number] – an invitation link"),
             ]
+    lines.append("")
+    if member.status != "suspended":
+        lines += [
+            t._("/start – open the main menu"),
+            t._("/language – choose your language"),
+        ]
     lines += [
-        "",
-        t._("/start – open the main menu"),
-        t._("/language – choose your language"),
         t._("/cancel – stop what you are doing"),
         t._("/help – show this help"),
         t._("/privacy – the privacy notice and your consent"),

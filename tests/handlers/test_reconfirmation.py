@@ -94,3 +94,38 @@ async def test_a_suspended_member_cannot_reconfirm_themselves(
     member = await services.members.get_by_telegram_id(user.id)
     assert member is not None and member.status == "suspended"
     assert await AuditRepository(services.db).entries("member.reconfirm") == []
+
+
+async def test_a_lapsed_member_can_use_every_button_of_their_menu(
+    emulator: Emulator, clocked_bot: InProcessBot
+) -> None:
+    bot = clocked_bot
+    services = bot.running.services
+    user = await joined_member(emulator, bot, 15030, "police", name="Lapsed Officer")
+    async with services.db.transaction() as tx:
+        await tx.execute("UPDATE members SET status = 'lapsed' WHERE telegram_user_id = ?",
+                         (user.id,))  # fmt: skip
+    user.send_text("/start")
+    menu = await user.wait_for_message()
+    assert "has not been confirmed for a year" in (menu.plain or "")
+    assert menu.button_labels == [CONFIRM, "👤 My profile", "🌐 Language", "❓ Help", "🔒 Privacy"]
+    user.tap(menu, "❓ Help")
+    shown = await user.wait_for_edit(menu)
+    assert "/profile" in (shown.plain or "") and "/members" not in (shown.plain or "")
+    user.tap(shown, "« Main menu")
+    back = await user.wait_for_edit(shown)
+    user.tap(back, "🌐 Language")
+    picker = await user.wait_for_edit(back)
+    user.tap(picker, "English")
+    await user.wait_for_edit(picker)
+    member = await services.members.get_by_telegram_id(user.id)
+    assert member is not None and member.language == "en"
+    invite, code = await services.invites.create(
+        "police", None, 7, 1, services.clock.now(), created_by=None
+    )
+    user.send_text(f"/start {code}")  # an invitation is no way around the reconfirmation
+    assert (await user.wait_for_message()).plain.startswith(  # type: ignore[union-attr]
+        "Your role needs to be reconfirmed."
+    )
+    row = await services.db.fetchone("SELECT uses FROM invites WHERE id = ?", (invite.id,))
+    assert row is not None and row[0] == 0
