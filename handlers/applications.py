@@ -249,8 +249,8 @@ async def decide(update: Update, context: BotContext) -> str | int:
             t._(
                 "Application #{number}: {name} claims to be a police contact. How did you "
                 "verify this? Please send a short note ({low} to {high} characters), e.g. "
-                "“called the unit's official number”. It is kept in the audit trail. "
-                "/cancel stops without a decision."
+                "“called the unit's official number”. It is kept in the audit trail for good, so "
+                "please write no names or phone numbers in it. /cancel stops without a decision."
             ).format(
                 number=application_id,
                 name=html.escape(applicant.name or ""),
