@@ -114,7 +114,16 @@ async def test_an_applicant_with_a_full_profile_leaves_nothing_behind(
     await user.wait_for_edit(picker)
     await bot.settled()
     user.send_text("/mydata")
-    await user.wait_for_message()
+    summary = (await user.wait_for_message()).plain or ""
+    for shown in (
+        "Name: Pending Applicant",
+        "Regions: Berlin",
+        "Topics: prevention and radicalisation concerns",
+        "Phone: +49 221 1234567",
+        "E-mail: applicant@example.org",
+        "City: Berlin",
+    ):
+        assert shown in summary, shown
     exported = json.loads((await user.wait_for_message()).document.content)  # type: ignore[union-attr]
     assert exported["applications"][0]["state"] == "approved"
     assert exported["member_topics"] == [{"member_id": member.id, "topic": "prevention"}]
