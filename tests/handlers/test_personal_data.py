@@ -94,10 +94,11 @@ async def test_an_applicant_with_a_full_profile_leaves_nothing_behind(
     bot.running.sender.wake()
     approve = await staff.wait_for_message()
     staff.tap(approve, "✅ Approve")
-    await bot.settled()
+    user.skip_messages()
+    outcome = await user.wait_for_message()  # through the outbox
+    assert (outcome.plain or "").startswith("Your application has been approved.")
     member = await services.members.get_by_telegram_id(user.id)
     assert member is not None and member.status == "active" and member.role == "community"
-    user.skip_messages()
     user.send_text("/profile")
     card = await user.wait_for_message()
     user.tap(card, "📞 Phone")
