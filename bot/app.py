@@ -146,6 +146,7 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         reconfirm_button,
         start,
         CommandHandler("invite", invite.create, filters=_PRIVATE),
+        CallbackQueryHandler(invite.button, pattern=pattern(invite.PREFIX)),
         CommandHandler("applications", applications.list_pending, filters=_PRIVATE),
         CommandHandler("members", members.show, filters=_PRIVATE),
         CallbackQueryHandler(members.button, pattern=pattern(members.PREFIX)),

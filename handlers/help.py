@@ -39,7 +39,8 @@ def help_text(t: Translator, member: Member) -> str:
                 t._("/applications – applications waiting for a decision"),
                 t._("/members – members, lapsed roles, suspensions"),
                 t._("/organisations – add and edit organisations"),
-                t._("/invite community|police|staff [organisation number] – an invitation link"),
+                t._("/invite – an invitation link: choose the role and organisation step by step"),
+                t._("/invite community|police|staff [organisation number] – the same at once"),
             ]
     lines.append("")
     if member.status != "suspended":

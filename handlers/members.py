@@ -22,6 +22,7 @@ from bot.i18n import N_, Translator
 from handlers.access import require_staff
 from handlers.labels import REGION_LABELS, ROLE_LABELS, STATUS_LABELS
 from handlers.navigation import answer_stale, home_button, replace, show_in_place
+from handlers.pickers import paging_row
 from storage.members import STAFF_LISTS, Member, MemberCard
 from storage.vocabulary import REGIONS, ROLES, STATUSES
 
@@ -179,19 +180,7 @@ async def _list(context: BotContext, kind: str, page: int) -> tuple[str, InlineK
         ]
         for member in listed
     ]
-    paging = []
-    if page > 0:
-        paging.append(
-            InlineKeyboardButton(
-                t._("« Previous"), callback_data=pack(PREFIX, "list", kind, page - 1)
-            )
-        )
-    if page < pages - 1:
-        paging.append(
-            InlineKeyboardButton(t._("Next »"), callback_data=pack(PREFIX, "list", kind, page + 1))
-        )
-    if paging:
-        rows.append(paging)
+    rows += paging_row(t, page, pages, lambda n: pack(PREFIX, "list", kind, n))
     rows.append([InlineKeyboardButton(t._("« Overview"), callback_data=OPEN)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from handlers import apply, consent, language, members, organisations, profile, reconfirmation
+from handlers import (
+    apply,
+    consent,
+    invite,
+    language,
+    members,
+    organisations,
+    profile,
+    reconfirmation,
+)
 from handlers import help as help_feature
 from handlers.navigation import show_in_place
 
@@ -37,6 +46,7 @@ async def main_menu(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
                         callback_data=apply.REVIEW_OPEN,
                     )
                 ],
+                [InlineKeyboardButton(t._("✉️ Invite"), callback_data=invite.OPEN)],
                 [
                     InlineKeyboardButton(t._("👥 Members"), callback_data=members.OPEN),
                     InlineKeyboardButton(t._("🏢 Organisations"), callback_data=organisations.OPEN),

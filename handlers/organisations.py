@@ -28,7 +28,7 @@ from bot.i18n import Translator
 from handlers.access import require_staff
 from handlers.labels import ORGANISATION_TYPE_LABELS, REGION_LABELS
 from handlers.navigation import answer_stale, home_button, replace, show_in_place
-from handlers.pickers import choice_keyboard
+from handlers.pickers import choice_keyboard, paging_row
 from handlers.text_input import clean_name
 from storage.organisations import (
     NAME_LENGTH,
@@ -105,17 +105,7 @@ async def _list(context: BotContext, page: int) -> tuple[str, InlineKeyboardMark
         ]
         for organisation in shown
     ]
-    paging = []
-    if page > 0:
-        paging.append(
-            InlineKeyboardButton(t._("« Previous"), callback_data=pack(PREFIX, "page", page - 1))
-        )
-    if page < pages - 1:
-        paging.append(
-            InlineKeyboardButton(t._("Next »"), callback_data=pack(PREFIX, "page", page + 1))
-        )
-    if paging:
-        rows.append(paging)
+    rows += paging_row(t, page, pages, lambda n: pack(PREFIX, "page", n))
     rows.append([InlineKeyboardButton(t._("➕ Add organisation"), callback_data=ADD)])
     rows.append([home_button(t)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)

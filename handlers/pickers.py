@@ -6,7 +6,7 @@ on every tap and never trusts the button it came from beyond the code it names.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -53,3 +53,15 @@ def choice_keyboard(
         for code, label in labels.items()
     ]
     return InlineKeyboardMarkup([buttons[i : i + columns] for i in range(0, len(buttons), columns)])
+
+
+def paging_row(
+    t: Translator, page: int, pages: int, data_for: Callable[[int], str]
+) -> list[list[InlineKeyboardButton]]:
+    """« Previous / Next » for a paged list (``page`` counts from 0), or no row at all."""
+    row = []
+    if page > 0:
+        row.append(InlineKeyboardButton(t._("« Previous"), callback_data=data_for(page - 1)))
+    if page < pages - 1:
+        row.append(InlineKeyboardButton(t._("Next »"), callback_data=data_for(page + 1)))
+    return [row] if row else []

@@ -41,7 +41,6 @@ async def test_staff_invite_in_the_bot_lets_a_new_police_contact_join(
 async def test_invite_usage_and_unknown_organisation(emulator: Emulator, bot: InProcessBot) -> None:
     staff = await staff_member(emulator, bot)
     for text in (
-        "/invite",
         "/invite imam",
         "/invite police x",
         "/invite police 1 2",

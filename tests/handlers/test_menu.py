@@ -22,6 +22,7 @@ async def test_each_kind_of_person_gets_their_own_menu_and_help(
         staff: [
             "👤 My profile",
             "🗂 Applications (1)",
+            "✉️ Invite",
             "👥 Members",
             "🏢 Organisations",
             "🌐 Language",

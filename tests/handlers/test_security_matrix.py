@@ -13,6 +13,7 @@ from tests.support.members import joined_member, pending_applicant, staff_member
 from tests.support.taps import forged
 
 STAFF_COMMANDS = (
+    "/invite",
     "/invite police",
     "/invite staff",
     "/applications",
@@ -111,6 +112,12 @@ async def test_no_staff_command_or_button_works_for_anyone_else(
         f"orgs:type:{organisation.id}",
         f"orgs:show:{organisation.id}",
         "orgs:add",
+        "invite",
+        "invite:role:police",
+        "invite:page:police:0",
+        f"invite:org:police:{organisation.id}",
+        "invite:none:community",
+        "invite:none:staff",
     )
     for data in buttons:
         answer = await forged(emulator, actor, own, data)
@@ -172,6 +179,8 @@ async def test_staff_buttons_with_forged_numbers_are_answered_as_outdated(
             f"members:list:community:{number}",
             f"orgs:show:{number}",
             f"apply:org:{number}",
+            f"invite:org:police:{number}",
+            f"invite:page:police:{number}",
         ):
             answer = await forged(emulator, staff, own, data)
             assert str(answer.get("text", "")).startswith("This button no longer works"), data
