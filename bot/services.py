@@ -14,6 +14,7 @@ from storage.chats import ForeignChatRepository
 from storage.consents import ConsentRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
+from storage.events import EventRepository
 from storage.inbox import InboxRepository
 from storage.invites import InviteRepository
 from storage.members import MemberRepository
@@ -23,6 +24,7 @@ from storage.outbox import OutboxRepository
 from storage.personal_data import PersonalDataRepository
 from storage.profiles import ProfileRepository
 from storage.reconfirmation import ReconfirmationRepository
+from storage.registrations import RegistrationRepository
 from storage.schedule import ScheduleRepository
 
 
@@ -48,6 +50,8 @@ class Services:
     profiles: ProfileRepository
     consents: ConsentRepository
     reconfirmation: ReconfirmationRepository
+    events: EventRepository
+    registrations: RegistrationRepository
 
     @classmethod
     def create(
@@ -79,4 +83,6 @@ class Services:
             profiles=ProfileRepository(db),
             consents=ConsentRepository(db),
             reconfirmation=ReconfirmationRepository(db),
+            events=EventRepository(db),
+            registrations=RegistrationRepository(db),
         )

@@ -124,6 +124,27 @@ REGISTRY: dict[str, TableRule] = {
         Erasure.DELETE_ROWS,
         "until the note is sent or the question is dropped (answered within an hour)",
     ),
+    "events": TableRule(
+        "events; who created one, as an internal id",
+        "created_by",
+        Erasure.KEEP_IDS,
+        "kept (the network's record of its events)",
+    ),
+    "event_texts": NOT_PERSONAL,
+    "event_questions": NOT_PERSONAL,
+    "event_drafts": NOT_PERSONAL,  # a draft's progress; its author is events.created_by
+    "registrations": TableRule(
+        "who signed up for which event, waiting or confirmed, and who came",
+        "member_id",
+        Erasure.DELETE_ROWS,
+        "as the member row",
+    ),
+    "registration_answers": TableRule(
+        "answers to an event's questions (some sensitive: dietary or accessibility needs)",
+        "member_id",
+        Erasure.DELETE_ROWS,
+        "sensitive answers until 30 days after the event; others as the registration",
+    ),
     "organisations": TableRule(
         "organisations (bodies, not people)", None, Erasure.NOT_PERSONAL, "as long as needed"
     ),
