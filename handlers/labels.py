@@ -54,3 +54,26 @@ ORGANISATION_TYPE_LABELS = {
     "police": N_("police authority or unit"),
     "public_body": N_("other public body"),
 }
+
+EVENT_KIND_LABELS = {
+    "colloquium": N_("Colloquium"),
+    "dialogue_platform": N_("Dialogue platform"),
+    "workshop": N_("Workshop"),
+    "other": N_("Other event"),
+}
+
+# Who may attend an event, by role.
+AUDIENCE_LABELS = {
+    "community": N_("community representatives"),
+    "police": N_("police contacts"),
+    "staff": N_("network team"),
+}
+
+# Language names in the reader's language (the language picker shows each in itself instead).
+LANGUAGE_LABELS = {
+    "de": N_("German"),
+    "en": N_("English"),
+    "fr": N_("French"),
+    "tr": N_("Turkish"),
+    "ar": N_("Arabic"),
+}
