@@ -41,6 +41,7 @@ update-catalogs: extract
 bench: setup
 	$(BIN)/python -m bench.throughput
 	$(BIN)/python -m bench.outbox_rate
+	$(BIN)/python -m bench.signup
 
 clean:
 	rm -rf $(VENV)
