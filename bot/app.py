@@ -42,6 +42,9 @@ from handlers import (
     chat_guard,
     consent,
     deleteme,
+    event_signup,
+    events,
+    events_admin,
     help,
     invite,
     language,
@@ -132,6 +135,8 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         organisations.conversation(),
         apply.conversation(),
         applications.conversation(),
+        events_admin.conversation(),
+        event_signup.conversation(),
     ]
     app.add_handler(TypeHandler(Update, chat_guard.guard), group=-4)
     app.add_handler(TypeHandler(Update, session.attach_member), group=-3)
@@ -152,6 +157,12 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         CallbackQueryHandler(members.button, pattern=pattern(members.PREFIX)),
         CommandHandler("organisations", organisations.show, filters=_PRIVATE),
         CallbackQueryHandler(organisations.button, pattern=pattern(organisations.PREFIX)),
+        CallbackQueryHandler(events_admin.button, pattern=pattern(events_admin.PREFIX)),
+        # A drafting button while no draft is being written: refused or answered as old.
+        CallbackQueryHandler(events_admin.old_step_button, pattern=pattern(events_admin.STEP)),
+        CommandHandler("events", events.show_list, filters=_PRIVATE),
+        # Members' events buttons; those of signing up belong to its conversation above.
+        CallbackQueryHandler(events.button, pattern=pattern(events.PREFIX)),
         home_button,
         help_button,
         language_button,

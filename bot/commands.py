@@ -12,6 +12,7 @@ def command_list(t: Translator) -> list[BotCommand]:
         BotCommand("start", t._("Open the main menu")),
         BotCommand("help", t._("What this bot does")),
         BotCommand("profile", t._("Your profile and what you share")),
+        BotCommand("events", t._("Upcoming events and your registrations")),
         BotCommand("language", t._("Choose your language")),
         BotCommand("cancel", t._("Stop what you are doing")),
         BotCommand("privacy", t._("Privacy notice and your consent")),

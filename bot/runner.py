@@ -22,12 +22,12 @@ from bot.scheduling import (
     TICK_SECONDS,
     Scheduler,
     ensure_core_items,
-    ensure_daily,
+    ensure_recurring,
     run_retention,
 )
 from bot.services import Services
 from bot.updates import POLL_TIMEOUT, PollingRequest, UpdatePump
-from handlers import reconfirmation
+from handlers import events, reconfirmation
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -85,10 +85,12 @@ async def serve(
         scheduler = Scheduler(db, services.schedule, clock, config.timezone)
         scheduler.register(RETENTION_KIND, run_retention)
         scheduler.register(reconfirmation.KIND, reconfirmation.job(catalogs))
+        scheduler.register(events.KIND, events.job(catalogs))
         await ensure_core_items(services.schedule, clock, config.timezone)
-        await ensure_daily(
+        await ensure_recurring(
             services.schedule, clock, config.timezone, reconfirmation.KIND, reconfirmation.CRON
         )
+        await ensure_recurring(services.schedule, clock, config.timezone, events.KIND, events.CRON)
         async with app:
             await app.start()
             await commands.publish(app.bot, catalogs)

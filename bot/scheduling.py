@@ -25,6 +25,7 @@ from storage.db import Database, Transaction
 from storage.inbox import InboxRepository
 from storage.invites import InviteRepository
 from storage.outbox import OutboxRepository
+from storage.registrations import RegistrationRepository
 from storage.schedule import ScheduledItem, ScheduleRepository
 
 log = logging.getLogger(__name__)
@@ -91,13 +92,14 @@ class Scheduler:
 
 async def run_retention(tx: Transaction, item: ScheduledItem, now: datetime) -> None:
     """Forget what is no longer needed: handled update ids, settled outbox rows, old runs,
-    old wrong-code records, and applications refused or left unfinished 30 days ago (with
-    the applicant's data)."""
+    old wrong-code records, applications refused or left unfinished 30 days ago (with the
+    applicant's data), and answers to sensitive event questions 30 days after the event."""
     updates = await InboxRepository.prune_handled(tx, now - UPDATE_ID_MEMORY)
     messages = await OutboxRepository.prune_finished(tx, now - OUTBOX_MEMORY)
     runs = await ScheduleRepository.prune_runs(tx, now - RUN_MEMORY)
     failures = await InviteRepository.prune_failures(tx, now - INVITE_FAILURE_MEMORY)
     applications = await ApplicationRepository.expire(tx, now)
+    answers = await RegistrationRepository.prune_sensitive_answers(tx, now)
     await AuditRepository.record(
         tx,
         now,
@@ -105,18 +107,19 @@ async def run_retention(tx: Transaction, item: ScheduledItem, now: datetime) -> 
         object_type="scheduled_item",
         object_id=item.id,
         detail=f"updates={updates} outbox={messages} runs={runs} invite_failures={failures}"
-        f" applications={applications}",
+        f" applications={applications} sensitive_answers={answers}",
     )
 
 
-async def ensure_daily(
+async def ensure_recurring(
     repo: ScheduleRepository, clock: Clock, tz: ZoneInfo, kind: str, cron: str
 ) -> None:
-    """Make sure the recurring item exists (once: a restart keeps its schedule)."""
+    """Make sure the recurring item exists (once: a restart keeps its schedule). Its key stays
+    "daily" whatever the rule: databases made by earlier versions know it by that key."""
     now = clock.now()
     first = Cron.parse(cron).next_after(now, tz)
     await repo.ensure(kind, "daily", first, now, recurrence=cron)
 
 
 async def ensure_core_items(repo: ScheduleRepository, clock: Clock, tz: ZoneInfo) -> None:
-    await ensure_daily(repo, clock, tz, RETENTION_KIND, RETENTION_CRON)
+    await ensure_recurring(repo, clock, tz, RETENTION_KIND, RETENTION_CRON)

@@ -32,6 +32,7 @@ def help_text(t: Translator, member: Member) -> str:
         ]
     else:
         lines.append(t._("/profile – your profile, availability and what you share"))
+        lines.append(t._("/events – upcoming events: sign up, waiting list, your registrations"))
         if member.is_active_staff:
             lines += [
                 "",
@@ -39,6 +40,7 @@ def help_text(t: Translator, member: Member) -> str:
                 t._("/applications – applications waiting for a decision"),
                 t._("/members – members, lapsed roles, suspensions"),
                 t._("/organisations – add and edit organisations"),
+                t._("/newevent – create and publish an event step by step"),
                 t._("/invite – an invitation link: choose the role and organisation step by step"),
                 t._("/invite community|police|staff [organisation number] – the same at once"),
             ]

@@ -8,6 +8,8 @@ from bot.context import BotContext
 from handlers import (
     apply,
     consent,
+    events,
+    events_admin,
     invite,
     language,
     members,
@@ -37,6 +39,7 @@ async def main_menu(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     elif member.is_active:
         text = welcome
         rows.append([InlineKeyboardButton(t._("👤 My profile"), callback_data=profile.OPEN)])
+        rows.append([InlineKeyboardButton(t._("📅 Events"), callback_data=events.OPEN)])
         if member.is_active_staff:
             waiting = await context.services.applications.count_pending()
             rows += [
@@ -47,6 +50,7 @@ async def main_menu(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
                     )
                 ],
                 [InlineKeyboardButton(t._("✉️ Invite"), callback_data=invite.OPEN)],
+                [InlineKeyboardButton(t._("🗓 Manage events"), callback_data=events_admin.OPEN)],
                 [
                     InlineKeyboardButton(t._("👥 Members"), callback_data=members.OPEN),
                     InlineKeyboardButton(t._("🏢 Organisations"), callback_data=organisations.OPEN),

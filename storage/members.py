@@ -288,12 +288,15 @@ class MemberRepository:
                 return False
             if action == "member.suspend":
                 # What a suspended staff member left half-done (a rename, a note being
-                # written) must not take effect when they are reactivated.
+                # written, an event draft) must not take effect when they are reactivated.
                 await tx.execute(
                     "DELETE FROM organisation_drafts WHERE member_id = ?", (member_id,)
                 )
                 await tx.execute(
                     "DELETE FROM application_reviews WHERE member_id = ?", (member_id,)
+                )
+                await tx.execute(
+                    "DELETE FROM events WHERE created_by = ? AND state = 'draft'", (member_id,)
                 )
             await AuditRepository.record(
                 tx,

@@ -80,6 +80,11 @@ class PersonalDataRepository:
             " AND outbox.dedup_key LIKE 'application:' || applications.id || ':staff:%')",
             (member_id,),
         )
+        # An event draft is half-done work of its author alone: it goes with them (a kept
+        # id could otherwise hand it to a later member who gets the same id).
+        await tx.execute(
+            "DELETE FROM events WHERE created_by = ? AND state = 'draft'", (member_id,)
+        )
         for table, rule in REGISTRY.items():
             if table == "members" or rule.erasure is not Erasure.DELETE_ROWS:
                 continue

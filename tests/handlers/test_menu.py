@@ -6,7 +6,7 @@ from sandbox.emulator import Emulator
 from tests.support.harness import InProcessBot
 from tests.support.members import joined_member, pending_applicant, staff_member
 
-STAFF_ONLY_COMMANDS = ("/applications", "/members", "/organisations", "/invite")
+STAFF_ONLY_COMMANDS = ("/applications", "/members", "/organisations", "/invite", "/newevent")
 
 
 async def test_each_kind_of_person_gets_their_own_menu_and_help(
@@ -21,15 +21,17 @@ async def test_each_kind_of_person_gets_their_own_menu_and_help(
     expected_buttons = {
         staff: [
             "👤 My profile",
+            "📅 Events",
             "🗂 Applications (1)",
             "✉️ Invite",
+            "🗓 Manage events",
             "👥 Members",
             "🏢 Organisations",
             "🌐 Language",
             "❓ Help",
             "🔒 Privacy",
         ],
-        community: ["👤 My profile", "🌐 Language", "❓ Help", "🔒 Privacy"],
+        community: ["👤 My profile", "📅 Events", "🌐 Language", "❓ Help", "🔒 Privacy"],
         applicant: ["🌐 Language", "❓ Help", "🔒 Privacy"],
         newcomer: ["📝 Apply to join", "🌐 Language", "❓ Help"],
     }
@@ -43,6 +45,7 @@ async def test_each_kind_of_person_gets_their_own_menu_and_help(
         for command in STAFF_ONLY_COMMANDS:
             assert (command in help_text) == (user is staff), (user.id, command)
         assert ("/profile" in help_text) == (user in (staff, community))
+        assert ("/events " in help_text) == (user in (staff, community))
         assert ("/apply " in help_text) == (user is newcomer)
         assert "In an emergency, call 110." in help_text
     assert "reviewing" in (applicant.messages[-2].plain or "")  # the pending applicant's menu

@@ -19,6 +19,7 @@ STAFF_COMMANDS = (
     "/applications",
     "/members",
     "/organisations",
+    "/newevent",
 )
 REFUSAL = {
     "unknown": "This is only for the network team.",
@@ -67,6 +68,7 @@ async def state(bot: InProcessBot) -> dict[str, object]:
             tuple(r)
             for r in await db.fetchall("SELECT id, name, type, bundesland FROM organisations")
         ],
+        "events": [tuple(r) for r in await db.fetchall("SELECT id, state FROM events")],
     }
 
 
@@ -118,6 +120,14 @@ async def test_no_staff_command_or_button_works_for_anyone_else(
         f"invite:org:police:{organisation.id}",
         "invite:none:community",
         "invite:none:staff",
+        "evadm",
+        "evadm:page:0",
+        "evadm:show:1",
+        "evadm:new",
+        "evadm:go:1",
+        "evnew:kind:workshop",
+        "evnew:continue:1",
+        "evnew:publish:1",
     )
     for data in buttons:
         answer = await forged(emulator, actor, own, data)
@@ -181,6 +191,9 @@ async def test_staff_buttons_with_forged_numbers_are_answered_as_outdated(
             f"apply:org:{number}",
             f"invite:org:police:{number}",
             f"invite:page:police:{number}",
+            f"evadm:show:{number}",
+            f"evadm:page:{number}",
+            f"evadm:go:{number}",
         ):
             answer = await forged(emulator, staff, own, data)
             assert str(answer.get("text", "")).startswith("This button no longer works"), data

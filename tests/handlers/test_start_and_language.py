@@ -103,6 +103,7 @@ async def test_command_menus_are_published_per_language(
             "start",
             "help",
             "profile",
+            "events",
             "language",
             "cancel",
             "privacy",
