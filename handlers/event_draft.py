@@ -127,6 +127,10 @@ def _moment_problem(t: Translator, problem: DateProblem, *, time_only: bool = Fa
             "That time does not exist on that day: the clocks are put forward. Please send "
             "another time."
         )
+    if problem is DateProblem.TWICE:
+        return t._(
+            "That time occurs twice on that day: the clocks are put back. Please send another time."
+        )
     if time_only:
         return t._(
             "I could not read that. Please send the date and time like 2027-03-14 17:00, or "
@@ -344,6 +348,16 @@ async def _quotas(update: Update, context: BotContext, draft: EventDraft, text: 
                 "Together that is {sum} seats, but the event has {capacity}. Please send "
                 "smaller numbers."
             ).format(sum=police + community, capacity=capacity),
+        )
+    if draft.event.for_staff and police + community == capacity:
+        # Team members take the seats the quotas leave; with none left they would wait
+        # for a seat that does not exist.
+        return await say(
+            update,
+            t._(
+                "Team members may attend too and take the seats the quotas leave. Please keep "
+                "at least one of the {capacity} seats outside the quotas."
+            ).format(capacity=capacity),
         )
     ok = await services.events.save_draft(
         draft.event.id,

@@ -27,6 +27,7 @@ class DateProblem(Enum):
     UNREADABLE = "unreadable"
     NO_SUCH_MOMENT = "no such day or time"
     SKIPPED = "skipped by the clock change"
+    TWICE = "there twice when the clocks go back"
 
 
 _ISO_MOMENT = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2}):(\d{2})")
@@ -46,6 +47,9 @@ def _local(
     back = moment.astimezone(UTC).astimezone(timezone)
     if back.replace(tzinfo=None) != moment.replace(tzinfo=None):
         return DateProblem.SKIPPED
+    # A wall time the clocks go through twice (autumn) would be a guess either way.
+    if moment.replace(fold=1).utcoffset() != moment.utcoffset():
+        return DateProblem.TWICE
     return moment
 
 
