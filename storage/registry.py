@@ -148,6 +148,12 @@ REGISTRY: dict[str, TableRule] = {
     "organisations": TableRule(
         "organisations (bodies, not people)", None, Erasure.NOT_PERSONAL, "as long as needed"
     ),
+    "event_message_drafts": TableRule(
+        "a staff member's message to an event's registrants, while they write it",
+        "member_id",
+        Erasure.DELETE_ROWS,
+        "until it is sent, or the staff member cancels or starts another",
+    ),
     "organisation_drafts": TableRule(
         "a staff member adding or renaming an organisation: the name typed so far",
         "member_id",

@@ -106,3 +106,13 @@ CREATE TABLE event_drafts (
 );
 -- One open draft per staff member: /newevent continues it or starts afresh.
 CREATE UNIQUE INDEX events_one_draft_each ON events (created_by) WHERE state = 'draft';
+
+-- A staff member's message to an event's registrants or waiting list, kept between typing
+-- it and tapping "Send", so a restart in between loses nothing.
+CREATE TABLE event_message_drafts (
+    member_id  INTEGER PRIMARY KEY REFERENCES members (id) ON DELETE CASCADE,
+    event_id   INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    audience   TEXT NOT NULL CHECK (audience IN ('confirmed', 'waiting')),
+    text       TEXT CHECK (text IS NULL OR length(text) BETWEEN 1 AND 3000),
+    started_at TEXT NOT NULL
+);
