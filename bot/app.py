@@ -42,6 +42,8 @@ from handlers import (
     chat_guard,
     consent,
     deleteme,
+    event_export,
+    event_manage,
     event_signup,
     events,
     events_admin,
@@ -137,6 +139,7 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         applications.conversation(),
         events_admin.conversation(),
         event_signup.conversation(),
+        event_manage.conversation(),
     ]
     app.add_handler(TypeHandler(Update, chat_guard.guard), group=-4)
     app.add_handler(TypeHandler(Update, session.attach_member), group=-3)
@@ -158,6 +161,8 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         CommandHandler("organisations", organisations.show, filters=_PRIVATE),
         CallbackQueryHandler(organisations.button, pattern=pattern(organisations.PREFIX)),
         CallbackQueryHandler(events_admin.button, pattern=pattern(events_admin.PREFIX)),
+        CallbackQueryHandler(event_export.button, pattern=pattern(event_export.PREFIX)),
+        CallbackQueryHandler(event_manage.button, pattern=pattern(event_manage.PREFIX)),
         # A drafting button while no draft is being written: refused or answered as old.
         CallbackQueryHandler(events_admin.old_step_button, pattern=pattern(events_admin.STEP)),
         CommandHandler("events", events.show_list, filters=_PRIVATE),

@@ -62,7 +62,9 @@ from handlers.event_draft_view import (
 from handlers.event_draft_view import OPEN as OPEN  # the menu and bot/app.py use these
 from handlers.event_draft_view import PREFIX as PREFIX
 from handlers.event_draft_view import STEP as STEP
+from handlers.event_export import export_button
 from handlers.event_format import when
+from handlers.event_manage import manage_rows
 from handlers.navigation import (
     answer_stale,
     drop_buttons,
@@ -342,6 +344,9 @@ async def _card(context: BotContext, event: Event) -> tuple[str, InlineKeyboardM
                 )
             ]
         )
+    if event.state != "draft":
+        rows.append([export_button(t, event.id)])
+    rows += manage_rows(t, event, context.services.clock.now())
     rows.append([InlineKeyboardButton(t._("« Events"), callback_data=OPEN)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 

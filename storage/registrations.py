@@ -29,10 +29,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import replace as dataclass_replace
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
+from storage.audit import AuditRepository
 from storage.db import Database, Transaction
 from storage.events import Event, EventText, _event
 from storage.outbox import OutboxRepository
@@ -169,6 +171,32 @@ Notice = Callable[[Event, Addressee, Registration], dict[str, Any]]
 class Notices:
     offer: Notice  # a freed seat is yours if you accept by offered_until
     expired: Notice  # your offer expired; the seat went on
+
+
+# Staff messages to an event's registrants: who 'confirmed' and 'waiting' reach.
+MESSAGE_AUDIENCES = {"confirmed": ("confirmed",), "waiting": ("waitlisted", "offered")}
+MESSAGE_MAX = 3000
+# Builds the outbox message for one recipient of a staff message: (event, addressee, text).
+StaffMessage = Callable[[Event, Addressee, str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class EventCancellation:
+    """What cancelling an event did. ``done`` is False when nothing changed: the event is
+    unknown, cancelled already, a draft, or over. The counts are of registrations cancelled."""
+
+    event: Event | None
+    done: bool
+    confirmed: int = 0
+    waiting: int = 0
+    offered: int = 0
+
+
+@dataclass(frozen=True)
+class MessageDraft:
+    event_id: int
+    audience: str  # a key of MESSAGE_AUDIENCES
+    text: str | None  # None until typed
 
 
 async def _event_in(tx: Transaction, event_id: int) -> Event | None:
@@ -345,6 +373,20 @@ async def _decide(tx: Transaction, registration: Registration, now: datetime) ->
     assert decided is not None
     registration = _registration(decided)
     return Decision(registration, await _position(tx, registration), newly=True)
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One registration as the staff export lists it."""
+
+    name: str | None
+    role: str | None
+    organisation: str | None
+    state: str  # confirmed, waitlisted or offered
+    position: int | None  # in the waiting line of its seat kind, from 1 (waitlisted only)
+    waiting_since: datetime | None
+    created_at: datetime
+    answers: dict[int, str]  # by question id
 
 
 class RegistrationRepository:
@@ -604,3 +646,236 @@ class RegistrationRepository:
             "  WHERE q.sensitive = 1 AND e.ends_at <= ?)",
             (to_db(now - SENSITIVE_ANSWERS_KEPT_FOR),),
         )
+
+    # ------------------------------------------------------------ the staff export
+
+    async def export(
+        self, event_id: int, actor_id: int, now: datetime, *, sensitive: bool
+    ) -> list[ExportRow]:
+        """The event's confirmed, waiting and offered registrations with their answers, for
+        the staff export; answers to sensitive questions only when asked for. The export is
+        audited in the same transaction, so no data leaves without its audit row."""
+        async with self._db.transaction() as tx:
+            rows = await tx.fetchall(
+                "SELECT r.id, r.seat, r.state, r.created_at, r.waiting_since,"
+                " m.display_name, m.role, o.name AS organisation"
+                " FROM registrations r JOIN members m ON m.id = r.member_id"
+                " LEFT JOIN organisations o ON o.id = m.organisation_id"
+                " WHERE r.event_id = ? AND r.state IN ('confirmed', 'waitlisted', 'offered')"
+                " ORDER BY CASE r.state WHEN 'confirmed' THEN 0 WHEN 'offered' THEN 1 ELSE 2 END,"
+                " CASE WHEN r.state = 'waitlisted' THEN r.seat END,"
+                " CASE WHEN r.state = 'waitlisted' THEN r.waiting_since ELSE r.created_at END,"
+                " r.id",
+                (event_id,),
+            )
+            answers = await tx.fetchall(
+                "SELECT a.registration_id, a.question_id, a.answer"
+                " FROM registration_answers a JOIN registrations r ON r.id = a.registration_id"
+                " JOIN event_questions q ON q.id = a.question_id"
+                " WHERE r.event_id = ? AND (q.sensitive = 0 OR ?)",
+                (event_id, int(sensitive)),
+            )
+            await AuditRepository.record(
+                tx,
+                now,
+                "event.export",
+                actor_id=actor_id,
+                object_type="event",
+                object_id=event_id,
+                detail=f"sensitive={'yes' if sensitive else 'no'} rows={len(rows)}",
+            )
+        by_registration: dict[int, dict[int, str]] = {}
+        for a in answers:
+            by_registration.setdefault(a["registration_id"], {})[a["question_id"]] = a["answer"]
+        # Waitlisted rows come by seat kind, then in line (as _position counts).
+        places: dict[str, int] = {}
+        exported = []
+        for r in rows:
+            position = None
+            if r["state"] == "waitlisted":
+                position = places[r["seat"]] = places.get(r["seat"], 0) + 1
+            exported.append(
+                ExportRow(
+                    name=r["display_name"],
+                    role=r["role"],
+                    organisation=r["organisation"],
+                    state=r["state"],
+                    position=position,
+                    waiting_since=from_db_optional(r["waiting_since"]),
+                    created_at=from_db(r["created_at"]),
+                    answers=by_registration.get(r["id"], {}),
+                )
+            )
+        return exported
+
+    # ------------------------------------------------------------ staff: cancel, message
+
+    async def state_counts(self, event_id: int) -> dict[str, int]:
+        """How many of the event's registrations are in each state."""
+        rows = await self._db.fetchall(
+            "SELECT state, count(*) AS n FROM registrations WHERE event_id = ? GROUP BY state",
+            (event_id,),
+        )
+        return {r["state"]: int(r["n"]) for r in rows}
+
+    async def cancel_event(
+        self, event_id: int, actor_id: int, now: datetime, notice: Notice
+    ) -> EventCancellation:
+        """Cancel a published event that has not ended, with every confirmed, waiting and
+        offered registration, and tell each of those members through the outbox; audited
+        ``event.cancel``. One transaction, guarded by the event's state: a second call
+        changes nothing."""
+        stamp = to_db(now)
+        async with self._db.transaction() as tx:
+            event = await _event_in(tx, event_id)
+            if (
+                event is None
+                or event.state != "published"
+                or event.ends_at is None
+                or event.ends_at <= now
+            ):
+                return EventCancellation(event, done=False)
+            await tx.execute(
+                "UPDATE events SET state = 'cancelled', cancelled_at = ?, updated_at = ?"
+                " WHERE id = ? AND state = 'published'",
+                (stamp, stamp, event_id),
+            )
+            rows = await tx.fetchall(
+                "SELECT * FROM registrations WHERE event_id = ?"
+                " AND state IN ('confirmed', 'waitlisted', 'offered') ORDER BY id",
+                (event_id,),
+            )
+            await tx.execute(
+                "UPDATE registrations SET state = 'cancelled', cancelled_at = ?"
+                " WHERE event_id = ? AND state IN ('confirmed', 'waitlisted', 'offered')",
+                (stamp, event_id),
+            )
+            cancelled = dataclass_replace(event, state="cancelled")
+            for row in rows:
+                await _notify(tx, now, cancelled, _registration(row), notice, "cancelled")
+            states = [r["state"] for r in rows]
+            result = EventCancellation(
+                cancelled,
+                done=True,
+                confirmed=states.count("confirmed"),
+                waiting=states.count("waitlisted"),
+                offered=states.count("offered"),
+            )
+            await AuditRepository.record(
+                tx,
+                now,
+                "event.cancel",
+                actor_id=actor_id,
+                object_type="event",
+                object_id=event_id,
+                detail=f"confirmed={result.confirmed} waiting={result.waiting}"
+                f" offered={result.offered}",
+            )
+        return result
+
+    async def recipients(self, event_id: int, audience: str) -> int:
+        """How many members a message to this audience of the event would reach."""
+        states = MESSAGE_AUDIENCES[audience]
+        row = await self._db.fetchone(
+            "SELECT count(*) FROM registrations WHERE event_id = ?"
+            f" AND state IN ({','.join('?' * len(states))})",
+            (event_id, *states),
+        )
+        return int(row[0]) if row else 0
+
+    async def start_message(
+        self, member_id: int, event_id: int, audience: str, now: datetime
+    ) -> None:
+        """Begin a staff message (any earlier unsent one is dropped)."""
+        if audience not in MESSAGE_AUDIENCES:
+            raise ValueError("unknown audience")
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO event_message_drafts (member_id, event_id, audience, started_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET"
+                " event_id = excluded.event_id, audience = excluded.audience, text = NULL,"
+                " started_at = excluded.started_at",
+                (member_id, event_id, audience, to_db(now)),
+            )
+
+    async def message_draft(self, member_id: int) -> MessageDraft | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM event_message_drafts WHERE member_id = ?", (member_id,)
+        )
+        return None if row is None else MessageDraft(row["event_id"], row["audience"], row["text"])
+
+    async def set_message_text(self, member_id: int, text: str) -> bool:
+        if not 1 <= len(text) <= MESSAGE_MAX:
+            raise ValueError("message length")
+        async with self._db.transaction() as tx:
+            return (
+                await tx.execute(
+                    "UPDATE event_message_drafts SET text = ? WHERE member_id = ?",
+                    (text, member_id),
+                )
+                > 0
+            )
+
+    async def drop_message(self, member_id: int) -> bool:
+        async with self._db.transaction() as tx:
+            return (
+                await tx.execute(
+                    "DELETE FROM event_message_drafts WHERE member_id = ?", (member_id,)
+                )
+                > 0
+            )
+
+    async def send_message(
+        self, member_id: int, event_id: int, now: datetime, render: StaffMessage
+    ) -> int | None:
+        """Send the staff member's written message about this event: one outbox row per
+        member of its audience, audited ``event.message`` (audience and count, never the
+        text), and the draft goes. None when there is no such written draft (sent already),
+        or the event is no longer published or has ended (the draft goes then too)."""
+        async with self._db.transaction() as tx:
+            draft = await tx.fetchone(
+                "SELECT * FROM event_message_drafts WHERE member_id = ? AND event_id = ?"
+                " AND text IS NOT NULL",
+                (member_id, event_id),
+            )
+            if draft is None:
+                return None
+            await tx.execute("DELETE FROM event_message_drafts WHERE member_id = ?", (member_id,))
+            event = await _event_in(tx, event_id)
+            if (
+                event is None
+                or event.state != "published"
+                or event.ends_at is None
+                or event.ends_at <= now
+            ):
+                return None
+            states = MESSAGE_AUDIENCES[draft["audience"]]
+            rows = await tx.fetchall(
+                "SELECT member_id FROM registrations WHERE event_id = ?"
+                f" AND state IN ({','.join('?' * len(states))}) ORDER BY id",
+                (event_id, *states),
+            )
+            sent = 0
+            for row in rows:
+                addressee = await _addressee(tx, row["member_id"])
+                if addressee is None:
+                    continue
+                await OutboxRepository.enqueue(
+                    tx,
+                    now,
+                    addressee.telegram_user_id,
+                    "sendMessage",
+                    render(event, addressee, draft["text"]),
+                    dedup_key=f"event-message:{event_id}:{addressee.member_id}:{to_db(now)}",
+                )
+                sent += 1
+            await AuditRepository.record(
+                tx,
+                now,
+                "event.message",
+                actor_id=member_id,
+                object_type="event",
+                object_id=event_id,
+                detail=f"audience={draft['audience']} recipients={sent}",
+            )
+        return sent

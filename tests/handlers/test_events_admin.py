@@ -298,6 +298,8 @@ async def test_every_wrong_answer_is_explained_and_the_draft_is_kept(
         ("tomorrow morning", unreadable),
         ("2027-03-14", unreadable),
         ("2026-12-01 10:00", "That is not in the future. Please send a later date and time."),
+        ("2027-10-31 02:30", "That time occurs twice on that day: the clocks are put back. "
+                             "Please send another time."),
         ("11.01.2027 08:59", "That is not in the future. Please send a later date and time."),
         ("2027-02-30 10:00", "That day or time does not exist. Please check the date and time."),
         ("2027-03-14 25:00", "That day or time does not exist. Please check the date and time."),
@@ -347,6 +349,7 @@ async def test_every_wrong_answer_is_explained_and_the_draft_is_kept(
     assert staff.callback_answers[-1]["text"] == "Please choose at least one group."
     audience = await tapped(staff, audience, "police contacts")
     audience = await tapped(staff, audience, "community representatives")
+    audience = await tapped(staff, audience, "network team")
     await tapped(staff, audience, "Done")
 
     for wrong, reply in (
@@ -370,6 +373,8 @@ async def test_every_wrong_answer_is_explained_and_the_draft_is_kept(
                  "“No separate quotas”."),
         ("30 20", "Together that is 50 seats, but the event has 40. Please send smaller "
                   "numbers."),
+        ("20 20", "Team members may attend too and take the seats the quotas leave. Please "
+                  "keep at least one of the 40 seats outside the quotas."),
     ):  # fmt: skip
         assert (await answer(staff, wrong)).plain == reply, wrong
     deadline = await tapped(staff, quotas, "No separate quotas")
@@ -609,7 +614,12 @@ async def test_the_staff_list_pages_drafts_and_upcoming_events_with_registration
         f"⏰ Registration until {SATURDAY_9}\n"
         "Registrations: 2 confirmed, 1 waiting\n0 questions at sign-up\nLanguages: German"
     )
-    assert card.button_labels == ["« Events"]
+    assert card.button_labels == [
+        "📊 Export (XLSX)",
+        "✉️ Message registrants",
+        "❌ Cancel event",
+        "« Events",
+    ]
     listing = await tapped(staff, card, "« Events")
     card = await tapped(staff, listing, "📝 Fremder Entwurf")
     assert card.button_labels == ["« Events"]  # a colleague's draft is theirs to continue

@@ -69,6 +69,10 @@ async def state(bot: InProcessBot) -> dict[str, object]:
             for r in await db.fetchall("SELECT id, name, type, bundesland FROM organisations")
         ],
         "events": [tuple(r) for r in await db.fetchall("SELECT id, state FROM events")],
+        "registrations": [
+            tuple(r) for r in await db.fetchall("SELECT id, state FROM registrations")
+        ],
+        "outbox": [tuple(r) for r in await db.fetchall("SELECT id, chat_id FROM outbox")],
     }
 
 
@@ -128,6 +132,15 @@ async def test_no_staff_command_or_button_works_for_anyone_else(
         "evnew:kind:workshop",
         "evnew:continue:1",
         "evnew:publish:1",
+        "evman:cancel:1",
+        "evman:cancelok:1",
+        "evman:msg:1",
+        "evman:to:1:confirmed",
+        "evman:send:1",
+        "evman:drop:1",
+        "evexp:ask:1",
+        "evexp:plain:1",
+        "evexp:full:1",
     )
     for data in buttons:
         answer = await forged(emulator, actor, own, data)
@@ -194,6 +207,10 @@ async def test_staff_buttons_with_forged_numbers_are_answered_as_outdated(
             f"evadm:show:{number}",
             f"evadm:page:{number}",
             f"evadm:go:{number}",
+            f"evman:cancel:{number}",
+            f"evman:cancelok:{number}",
+            f"evman:to:{number}:confirmed",
+            f"evexp:full:{number}",
         ):
             answer = await forged(emulator, staff, own, data)
             assert str(answer.get("text", "")).startswith("This button no longer works"), data
