@@ -42,6 +42,7 @@ from handlers import (
     chat_guard,
     consent,
     deleteme,
+    event_attendance,
     event_export,
     event_manage,
     event_signup,
@@ -162,6 +163,7 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         CallbackQueryHandler(organisations.button, pattern=pattern(organisations.PREFIX)),
         CallbackQueryHandler(events_admin.button, pattern=pattern(events_admin.PREFIX)),
         CallbackQueryHandler(event_export.button, pattern=pattern(event_export.PREFIX)),
+        CallbackQueryHandler(event_attendance.button, pattern=pattern(event_attendance.PREFIX)),
         CallbackQueryHandler(event_manage.button, pattern=pattern(event_manage.PREFIX)),
         # A drafting button while no draft is being written: refused or answered as old.
         CallbackQueryHandler(events_admin.old_step_button, pattern=pattern(events_admin.STEP)),

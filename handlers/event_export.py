@@ -161,7 +161,7 @@ def _table(
             _local(row.created_at, timezone),
         ]
         line += [_answer(t, q, row.answers.get(q.id)) for q in questions]
-        line.append(None)  # ticked at the event (attendance is taken later)
+        line.append(t._("Yes") if row.attended else None)  # ticked on the attendance list
         cells.append(line)
     return headers, cells
 

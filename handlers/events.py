@@ -6,8 +6,9 @@ the event and the registration, so an old or forged one can do no more than a fr
 one for a cancelled, begun or closed event says so. The seat rules are in
 storage/registrations.py.
 
-A job every five minutes passes on offered seats nobody accepted in time; its messages, like the
-offer made when a member cancels, go through the outbox in the member's language.
+A job every five minutes passes on offered seats nobody accepted in time and sends the reminders
+before an event; its messages, like the offer made when a member cancels, go through the outbox
+in the member's language.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.callbacks import number_part, pack
 from bot.context import BotContext
 from bot.i18n import Catalogs
 from bot.scheduling import JobHandler
+from handlers import event_reminders
 from handlers.event_format import (
     PREFIX as PREFIX,  # the menu and bot/app.py know the feature by it
 )
@@ -457,10 +459,12 @@ def notices(catalogs: Catalogs) -> Notices:
 
 
 def job(catalogs: Catalogs) -> JobHandler:
-    """Every five minutes: expired offers pass on, open seats go to those waiting."""
+    """Every five minutes: expired offers pass on, open seats go to those waiting, and due
+    reminders go to attendees (handlers/event_reminders.py)."""
     the_notices = notices(catalogs)
 
     async def run(tx: Transaction, item: ScheduledItem, now: datetime) -> None:
         await RegistrationRepository.pass_on_expired_offers(tx, now, the_notices)
+        await event_reminders.send_due(tx, now, catalogs)
 
     return run

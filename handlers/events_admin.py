@@ -34,6 +34,7 @@ from bot.config import LANGUAGES
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.access import require_staff
+from handlers.event_attendance import attendance_rows
 from handlers.event_draft import (
     DRAFTING,
     RESUME,
@@ -346,6 +347,7 @@ async def _card(context: BotContext, event: Event) -> tuple[str, InlineKeyboardM
         )
     if event.state != "draft":
         rows.append([export_button(t, event.id)])
+    rows += attendance_rows(t, event, context.services.clock.now())
     rows += manage_rows(t, event, context.services.clock.now())
     rows.append([InlineKeyboardButton(t._("« Events"), callback_data=OPEN)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)

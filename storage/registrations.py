@@ -27,7 +27,7 @@ dropped ANSWERING_KEPT_FOR after it began.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import replace as dataclass_replace
 from datetime import datetime, timedelta
@@ -376,6 +376,24 @@ async def _decide(tx: Transaction, registration: Registration, now: datetime) ->
 
 
 @dataclass(frozen=True)
+class ReminderDue:
+    """A confirmed attendee whose reminder ``offset`` before the event is due (the scheduled
+    job of handlers/event_reminders.py)."""
+
+    registration_id: int
+    telegram_user_id: int
+    language: str | None
+    app_language: str | None
+    event: Event
+    offset: timedelta
+
+
+def reminder_key(registration_id: int, offset: timedelta) -> str:
+    """The outbox dedup key of one reminder: each is sent once, whatever reruns."""
+    return f"event-reminder:{registration_id}:{offset.days}"
+
+
+@dataclass(frozen=True)
 class ExportRow:
     """One registration as the staff export lists it."""
 
@@ -387,6 +405,38 @@ class ExportRow:
     waiting_since: datetime | None
     created_at: datetime
     answers: dict[int, str]  # by question id
+    attended: bool = False  # ticked present at the event
+
+
+# Staff take attendance from this long before the event starts (people arrive early, and the
+# list may be prepared the day before) until any time after it.
+ATTENDANCE_OPENS_BEFORE = timedelta(days=1)
+
+
+def attendance_open(event: Event, now: datetime) -> bool:
+    """Whether staff may take attendance for this event now."""
+    return (
+        event.state == "published"
+        and event.starts_at is not None
+        and event.starts_at - ATTENDANCE_OPENS_BEFORE <= now
+    )
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """A confirmed registration on the staff attendance list."""
+
+    registration_id: int
+    member_id: int
+    name: str | None
+    attended: bool
+
+
+@dataclass(frozen=True)
+class AttendancePage:
+    attendees: list[Attendee]
+    confirmed: int  # all confirmed registrations of the event
+    present: int  # of those, ticked present
 
 
 class RegistrationRepository:
@@ -657,7 +707,7 @@ class RegistrationRepository:
         audited in the same transaction, so no data leaves without its audit row."""
         async with self._db.transaction() as tx:
             rows = await tx.fetchall(
-                "SELECT r.id, r.seat, r.state, r.created_at, r.waiting_since,"
+                "SELECT r.id, r.seat, r.state, r.created_at, r.waiting_since, r.attended,"
                 " m.display_name, m.role, o.name AS organisation"
                 " FROM registrations r JOIN members m ON m.id = r.member_id"
                 " LEFT JOIN organisations o ON o.id = m.organisation_id"
@@ -704,6 +754,7 @@ class RegistrationRepository:
                     waiting_since=from_db_optional(r["waiting_since"]),
                     created_at=from_db(r["created_at"]),
                     answers=by_registration.get(r["id"], {}),
+                    attended=r["attended"] == 1,
                 )
             )
         return exported
@@ -879,3 +930,109 @@ class RegistrationRepository:
                 detail=f"audience={draft['audience']} recipients={sent}",
             )
         return sent
+
+    # ------------------------------------------------------------ staff: attendance
+
+    async def attendance(self, event_id: int, *, limit: int, offset: int) -> AttendancePage:
+        """One page of the event's confirmed registrations, by name (the order of a door
+        list), with how many are confirmed and how many ticked present in all."""
+        counts = await self._db.fetchone(
+            "SELECT count(*) AS confirmed, coalesce(sum(attended = 1), 0) AS present"
+            " FROM registrations WHERE event_id = ? AND state = 'confirmed'",
+            (event_id,),
+        )
+        rows = await self._db.fetchall(
+            "SELECT r.id, r.member_id, r.attended, m.display_name"
+            " FROM registrations r JOIN members m ON m.id = r.member_id"
+            " WHERE r.event_id = ? AND r.state = 'confirmed'"
+            " ORDER BY m.display_name IS NULL, m.display_name COLLATE NOCASE, r.id"
+            " LIMIT ? OFFSET ?",
+            (event_id, limit, offset),
+        )
+        return AttendancePage(
+            attendees=[
+                Attendee(r["id"], r["member_id"], r["display_name"], r["attended"] == 1)
+                for r in rows
+            ],
+            confirmed=int(counts["confirmed"]) if counts else 0,
+            present=int(counts["present"]) if counts else 0,
+        )
+
+    async def toggle_attendance(
+        self, event_id: int, registration_id: int, actor_id: int, now: datetime
+    ) -> bool | None:
+        """Tick a confirmed registration of the event present, or untick it (attended 1 ↔
+        NULL), audited ``event.attendance``; returns whether it is now ticked. None when the
+        registration is not a confirmed one of this event, or attendance is not open."""
+        async with self._db.transaction() as tx:
+            event = await _event_in(tx, event_id)
+            if event is None or not attendance_open(event, now):
+                return None
+            row = await tx.fetchone(
+                "UPDATE registrations SET attended = CASE WHEN attended = 1 THEN NULL ELSE 1 END"
+                " WHERE id = ? AND event_id = ? AND state = 'confirmed' RETURNING attended",
+                (registration_id, event_id),
+            )
+            if row is None:
+                return None
+            present = bool(row["attended"] == 1)
+            await AuditRepository.record(
+                tx,
+                now,
+                "event.attendance",
+                actor_id=actor_id,
+                object_type="registration",
+                object_id=registration_id,
+                detail="present" if present else "absent",
+            )
+        return present
+
+    # ------------------------------------------------------------ reminders
+
+    @staticmethod
+    async def reminders_due(
+        tx: Transaction, now: datetime, offsets: Sequence[timedelta]
+    ) -> list[ReminderDue]:
+        """The reminders due now and not yet queued: per confirmed registration of a published
+        event that has not begun, the one for the smallest offset whose moment has passed
+        (so after downtime a late 7-day reminder is not sent when the 1-day one is due). A
+        member confirmed after that moment gets none for it: they were just told. Members
+        suspended or lapsed get theirs once they are active again, if still in time."""
+        due: list[ReminderDue] = []
+        events: dict[int, Event | None] = {}
+        after = now
+        for offset in sorted(offsets):
+            # This offset is the smallest passed one for events starting in (after, until].
+            until = now + offset
+            rows = await tx.fetchall(
+                "SELECT r.id, r.event_id, COALESCE(r.confirmed_at, r.created_at) AS since,"
+                " e.starts_at, m.telegram_user_id, m.language, m.app_language"
+                " FROM registrations r JOIN events e ON e.id = r.event_id"
+                " JOIN members m ON m.id = r.member_id"
+                " WHERE r.state = 'confirmed' AND e.state = 'published' AND m.status = 'active'"
+                " AND e.starts_at > ? AND e.starts_at <= ?"
+                " AND NOT EXISTS (SELECT 1 FROM outbox"
+                "  WHERE dedup_key = 'event-reminder:' || r.id || ':' || ?)"
+                " ORDER BY e.starts_at, r.id",
+                (to_db(after), to_db(until), offset.days),
+            )
+            after = until
+            for row in rows:
+                if from_db(row["since"]) > from_db(row["starts_at"]) - offset:
+                    continue
+                if row["event_id"] not in events:
+                    events[row["event_id"]] = await _event_in(tx, row["event_id"])
+                event = events[row["event_id"]]
+                if event is None:
+                    continue
+                due.append(
+                    ReminderDue(
+                        registration_id=row["id"],
+                        telegram_user_id=row["telegram_user_id"],
+                        language=row["language"],
+                        app_language=row["app_language"],
+                        event=event,
+                        offset=offset,
+                    )
+                )
+        return due

@@ -141,6 +141,8 @@ async def test_no_staff_command_or_button_works_for_anyone_else(
         "evexp:ask:1",
         "evexp:plain:1",
         "evexp:full:1",
+        "evatt:show:1:0",
+        "evatt:tick:1:0:1",
     )
     for data in buttons:
         answer = await forged(emulator, actor, own, data)
@@ -211,6 +213,8 @@ async def test_staff_buttons_with_forged_numbers_are_answered_as_outdated(
             f"evman:cancelok:{number}",
             f"evman:to:{number}:confirmed",
             f"evexp:full:{number}",
+            f"evatt:show:{number}:0",
+            f"evatt:tick:1:0:{number}",
         ):
             answer = await forged(emulator, staff, own, data)
             assert str(answer.get("text", "")).startswith("This button no longer works"), data
