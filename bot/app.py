@@ -44,6 +44,7 @@ from handlers import (
     deleteme,
     event_attendance,
     event_export,
+    event_feedback,
     event_manage,
     event_signup,
     events,
@@ -164,6 +165,7 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         CallbackQueryHandler(events_admin.button, pattern=pattern(events_admin.PREFIX)),
         CallbackQueryHandler(event_export.button, pattern=pattern(event_export.PREFIX)),
         CallbackQueryHandler(event_attendance.button, pattern=pattern(event_attendance.PREFIX)),
+        CallbackQueryHandler(event_feedback.button, pattern=pattern(event_feedback.PREFIX)),
         CallbackQueryHandler(event_manage.button, pattern=pattern(event_manage.PREFIX)),
         # A drafting button while no draft is being written: refused or answered as old.
         CallbackQueryHandler(events_admin.old_step_button, pattern=pattern(events_admin.STEP)),

@@ -24,7 +24,7 @@ from bot.callbacks import number_part, pack
 from bot.context import BotContext
 from bot.i18n import Catalogs
 from bot.scheduling import JobHandler
-from handlers import event_reminders
+from handlers import event_feedback, event_reminders
 from handlers.event_format import (
     PREFIX as PREFIX,  # the menu and bot/app.py know the feature by it
 )
@@ -460,11 +460,13 @@ def notices(catalogs: Catalogs) -> Notices:
 
 def job(catalogs: Catalogs) -> JobHandler:
     """Every five minutes: expired offers pass on, open seats go to those waiting, and due
-    reminders go to attendees (handlers/event_reminders.py)."""
+    reminders go to attendees (handlers/event_reminders.py), and those who came are asked
+    for feedback (handlers/event_feedback.py)."""
     the_notices = notices(catalogs)
 
     async def run(tx: Transaction, item: ScheduledItem, now: datetime) -> None:
         await RegistrationRepository.pass_on_expired_offers(tx, now, the_notices)
         await event_reminders.send_due(tx, now, catalogs)
+        await event_feedback.send_due(tx, now, catalogs)
 
     return run

@@ -394,6 +394,29 @@ def reminder_key(registration_id: int, offset: timedelta) -> str:
 
 
 @dataclass(frozen=True)
+class FeedbackDue:
+    """An attendee ticked present, to be asked for feedback on the event."""
+
+    registration_id: int
+    telegram_user_id: int
+    language: str | None
+    app_language: str | None
+    event: Event
+
+
+class FeedbackScore(Enum):
+    """The two scores of event feedback, by their column."""
+
+    OVERALL = "overall"
+    CHANGED_VIEW = "changed_view"
+
+
+def feedback_key(registration_id: int) -> str:
+    """The outbox dedup key of the feedback request: one per registration."""
+    return f"event-feedback:{registration_id}"
+
+
+@dataclass(frozen=True)
 class ExportRow:
     """One registration as the staff export lists it."""
 
@@ -1036,3 +1059,67 @@ class RegistrationRepository:
                     )
                 )
         return due
+
+    # ------------------------------------------------------------ feedback after the event
+
+    @staticmethod
+    async def feedback_due(tx: Transaction, now: datetime, within: timedelta) -> list[FeedbackDue]:
+        """Attendees ticked present at a published event that ended in the last ``within``
+        and not asked for feedback yet (handlers/event_feedback.py). Ticks entered later
+        than that ask nobody: a week on, the event is too far back to rate."""
+        rows = await tx.fetchall(
+            "SELECT r.id, r.event_id, m.telegram_user_id, m.language, m.app_language"
+            " FROM registrations r JOIN events e ON e.id = r.event_id"
+            " JOIN members m ON m.id = r.member_id"
+            " WHERE r.attended = 1 AND e.state = 'published' AND m.status = 'active'"
+            " AND e.ends_at <= ? AND e.ends_at > ?"
+            " AND NOT EXISTS (SELECT 1 FROM event_feedback f WHERE f.registration_id = r.id)"
+            " ORDER BY e.ends_at, r.id",
+            (to_db(now), to_db(now - within)),
+        )
+        due: list[FeedbackDue] = []
+        events: dict[int, Event | None] = {}
+        for row in rows:
+            if row["event_id"] not in events:
+                events[row["event_id"]] = await _event_in(tx, row["event_id"])
+            event = events[row["event_id"]]
+            if event is not None:
+                due.append(
+                    FeedbackDue(
+                        row["id"],
+                        row["telegram_user_id"],
+                        row["language"],
+                        row["app_language"],
+                        event,
+                    )
+                )
+        return due
+
+    @staticmethod
+    async def feedback_asked(tx: Transaction, registration_id: int, now: datetime) -> None:
+        """Record that the attendee was asked, in the job's transaction with the message."""
+        await tx.execute(
+            "INSERT OR IGNORE INTO event_feedback (registration_id, member_id, event_id, asked_at)"
+            " SELECT id, member_id, event_id, ? FROM registrations WHERE id = ?",
+            (to_db(now), registration_id),
+        )
+
+    async def give_feedback(
+        self, registration_id: int, member_id: int, score: FeedbackScore, value: int, now: datetime
+    ) -> int | None:
+        """Store one score of the member's own feedback, once; returns the event id. None
+        when the registration is not theirs, they were not ticked present, they were not
+        asked, the score is given already or (the second) comes before the first."""
+        column = score.value
+        first_given = "" if score is FeedbackScore.OVERALL else " AND f.overall IS NOT NULL"
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
+                f"UPDATE event_feedback AS f SET {column} = ?, answered_at = ?"
+                f" WHERE f.registration_id = ? AND f.member_id = ? AND f.{column} IS NULL"
+                f"{first_given} AND EXISTS (SELECT 1 FROM registrations r"
+                "  WHERE r.id = f.registration_id AND r.member_id = f.member_id"
+                "  AND r.attended = 1)"
+                " RETURNING event_id",
+                (value, to_db(now), registration_id, member_id),
+            )
+        return None if row is None else int(row["event_id"])

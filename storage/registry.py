@@ -145,6 +145,12 @@ REGISTRY: dict[str, TableRule] = {
         Erasure.DELETE_ROWS,
         "sensitive answers until 30 days after the event; others as the registration",
     ),
+    "event_feedback": TableRule(
+        "an attendee's scores for an event they came to",
+        "member_id",
+        Erasure.DELETE_ROWS,
+        "as the member row",
+    ),
     "organisations": TableRule(
         "organisations (bodies, not people)", None, Erasure.NOT_PERSONAL, "as long as needed"
     ),

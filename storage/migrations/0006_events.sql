@@ -116,3 +116,17 @@ CREATE TABLE event_message_drafts (
     text       TEXT CHECK (text IS NULL OR length(text) BETWEEN 1 AND 3000),
     started_at TEXT NOT NULL
 );
+
+-- Feedback after an event (handlers/event_feedback.py): asked once of each attendee ticked
+-- present; the row is made when asked, so the job never asks twice, and the scores fill in
+-- as the member taps them.
+CREATE TABLE event_feedback (
+    registration_id INTEGER PRIMARY KEY REFERENCES registrations (id) ON DELETE CASCADE,
+    member_id       INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    event_id        INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    overall         INTEGER CHECK (overall BETWEEN 1 AND 5),
+    changed_view    INTEGER CHECK (changed_view BETWEEN 1 AND 5),
+    comment         TEXT CHECK (comment IS NULL OR length(comment) <= 1000),
+    asked_at        TEXT NOT NULL,
+    answered_at     TEXT
+);
