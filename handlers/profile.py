@@ -13,7 +13,9 @@ import calendar
 import html
 import re
 import warnings
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
+from typing import TypeVar
 
 from babel.dates import format_date
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -517,25 +519,48 @@ def _phone_problem(t: Translator, problem: PhoneProblem) -> str:
     )
 
 
-async def phone_given(update: Update, context: BotContext) -> str | int:
+_Invalid = TypeVar("_Invalid", InvalidPhone, InvalidEmail)
+
+
+async def _contact_given(
+    update: Update,
+    context: BotContext,
+    parse: Callable[[str], str],
+    invalid_type: type[_Invalid],
+    explain: Callable[[_Invalid], str],
+    save: Callable[[int, str], Awaitable[object]],
+    saved: str,
+    state: str,
+) -> str | int:
+    """A typed phone number or e-mail address: stored and the card shown again, or the one
+    thing wrong with it said and the question kept."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    t = context.t
     if not _has_profile(context):
-        await message.reply_text(_join_first(t))
+        await message.reply_text(_join_first(context.t))
         return ConversationHandler.END
     try:
-        phone = parse_phone(message.text)
-    except InvalidPhone as invalid:
-        await message.reply_text(_phone_problem(t, invalid.problem))
-        return PHONE
-    await context.services.profiles.set_phone(context.member.id, phone)
-    await _reply_card(
+        value = parse(message.text)
+    except invalid_type as invalid:
+        await message.reply_text(explain(invalid))
+        return state
+    await save(context.member.id, value)
+    await _reply_card(update, context, saved)
+    return ConversationHandler.END
+
+
+async def phone_given(update: Update, context: BotContext) -> str | int:
+    t = context.t
+    return await _contact_given(
         update,
         context,
+        parse_phone,
+        InvalidPhone,
+        lambda invalid: _phone_problem(t, invalid.problem),
+        context.services.profiles.set_phone,
         t._("✅ Phone number saved. It is shared only if you turn that on under Sharing."),
+        PHONE,
     )
-    return ConversationHandler.END
 
 
 def _email_problem(t: Translator, problem: EmailProblem) -> str:
@@ -559,24 +584,17 @@ def _email_problem(t: Translator, problem: EmailProblem) -> str:
 
 
 async def email_given(update: Update, context: BotContext) -> str | int:
-    message = update.effective_message
-    assert message is not None and message.text is not None
     t = context.t
-    if not _has_profile(context):
-        await message.reply_text(_join_first(t))
-        return ConversationHandler.END
-    try:
-        email = normalise_email(message.text)
-    except InvalidEmail as invalid:
-        await message.reply_text(_email_problem(t, invalid.problem))
-        return EMAIL
-    await context.services.profiles.set_email(context.member.id, email)
-    await _reply_card(
+    return await _contact_given(
         update,
         context,
+        normalise_email,
+        InvalidEmail,
+        lambda invalid: _email_problem(t, invalid.problem),
+        context.services.profiles.set_email,
         t._("✅ E-mail address saved. It is shared only if you turn that on under Sharing."),
+        EMAIL,
     )
-    return ConversationHandler.END
 
 
 def _typed_date(text: str) -> tuple[int, int, int] | None:
