@@ -82,7 +82,9 @@ class Event:
         return "general"
 
 
-def _event(row: sqlite3.Row, texts: dict[str, EventText]) -> Event:
+def event_from_row(row: sqlite3.Row, texts: dict[str, EventText]) -> Event:
+    """An events row with its texts by language (registrations read events in their own
+    transactions)."""
     return Event(
         id=row["id"],
         kind=row["kind"],
@@ -136,7 +138,7 @@ class EventRepository:
         row = await self._db.fetchone("SELECT * FROM events WHERE id = ?", (event_id,))
         if row is None:
             return None
-        return _event(row, (await self._texts([event_id]))[event_id])
+        return event_from_row(row, (await self._texts([event_id]))[event_id])
 
     async def questions(self, event_id: int) -> list[Question]:
         rows = await self._db.fetchall(
@@ -154,29 +156,27 @@ class EventRepository:
         if column is None:
             return [], 0
         where = f"state = 'published' AND ends_at > ? AND {column} = 1"
-        stamp = to_db(now)
-        total_row = await self._db.fetchone(f"SELECT count(*) FROM events WHERE {where}", (stamp,))
-        rows = await self._db.fetchall(
-            f"SELECT * FROM events WHERE {where} ORDER BY starts_at, id LIMIT ? OFFSET ?",
-            (stamp, limit, offset),
-        )
-        texts = await self._texts([r["id"] for r in rows])
-        return [_event(r, texts[r["id"]]) for r in rows], int(total_row[0]) if total_row else 0
+        return await self._page(where, "starts_at, id", now, limit, offset)
 
     async def all_for_staff(
         self, now: datetime, *, limit: int, offset: int = 0
     ) -> tuple[list[Event], int]:
         """Drafts and events not yet ended (cancelled ones included), soonest first."""
         where = "(state = 'draft' OR ends_at > ?)"
+        return await self._page(where, "state = 'draft' DESC, starts_at, id", now, limit, offset)
+
+    async def _page(
+        self, where: str, order: str, now: datetime, limit: int, offset: int
+    ) -> tuple[list[Event], int]:
+        """One page of the events matching ``where`` (one ``?``: now), and how many match."""
         stamp = to_db(now)
-        total_row = await self._db.fetchone(f"SELECT count(*) FROM events WHERE {where}", (stamp,))
+        total = await self._db.fetchone(f"SELECT count(*) FROM events WHERE {where}", (stamp,))
         rows = await self._db.fetchall(
-            f"SELECT * FROM events WHERE {where}"
-            " ORDER BY state = 'draft' DESC, starts_at, id LIMIT ? OFFSET ?",
+            f"SELECT * FROM events WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
             (stamp, limit, offset),
         )
         texts = await self._texts([r["id"] for r in rows])
-        return [_event(r, texts[r["id"]]) for r in rows], int(total_row[0]) if total_row else 0
+        return [event_from_row(r, texts[r["id"]]) for r in rows], int(total[0]) if total else 0
 
     # ------------------------------------------------------------ drafting and publishing (staff)
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from storage.audit import AuditRepository
 from storage.db import Database, Transaction
-from storage.events import Event, EventText, _event
+from storage.events import Event, EventText, event_from_row
 from storage.outbox import OutboxRepository
 from storage.timefmt import from_db, from_db_optional, to_db
 
@@ -204,7 +204,8 @@ async def _event_in(tx: Transaction, event_id: int) -> Event | None:
     if row is None:
         return None
     texts = await tx.fetchall("SELECT * FROM event_texts WHERE event_id = ?", (event_id,))
-    return _event(row, {r["language"]: EventText(r["title"], r["description"]) for r in texts})
+    by_language = {r["language"]: EventText(r["title"], r["description"]) for r in texts}
+    return event_from_row(row, by_language)
 
 
 async def _seats(tx: Transaction | Database, event: Event, seat: str) -> Seats:
