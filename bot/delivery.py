@@ -123,15 +123,24 @@ class OutboxSender:
         self._chat_ready_at: dict[int, float] = {}  # per-chat spacing and retry backoff
         self._paused_until = 0.0
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the message being sent, then return from ``run``: cancelling a send between
+        Telegram's answer and the row marked sent would send that message again after a
+        clean restart."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Send until cancelled."""
-        while True:
+        """Send until stopped (or cancelled)."""
+        self._stopping = False
+        while not self._stopping:
             sent_any = await self.send_due()
-            if not sent_any:
+            if not sent_any and not self._stopping:
                 await self._idle()
 
     async def _idle(self) -> None:
@@ -154,6 +163,8 @@ class OutboxSender:
         busy = self._busy_chats()
         batch = await self._outbox.pending(50, skip_chats=busy)
         for message in batch:
+            if self._stopping:
+                break
             if message.chat_id in busy:
                 continue  # a second message to the same chat waits a second
             await self._wait_for_slot()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,13 +138,18 @@ async def _run_until_stopped(
     tasks: set[asyncio.Task[object]] = {fetch, handle, record, send, stopper}
     done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     fetch.cancel()
-    send.cancel()
+    running.sender.stop()
+    stopping_since = time.monotonic()
     running.pump.stop_handling()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(handle), STOP_GRACE)
     running.pump.stop_recording()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(record), STOP_GRACE)
+    # The message in flight meanwhile had as long as the update being handled.
+    remaining = max(0.1, STOP_GRACE - (time.monotonic() - stopping_since))
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(send), remaining)
     for task in (fetch, handle, record, send, stopper):
         task.cancel()
     await asyncio.gather(fetch, handle, record, send, stopper, return_exceptions=True)
