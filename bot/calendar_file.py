@@ -1,7 +1,9 @@
 """The .ics file a confirmed attendee gets, built with the icalendar library.
 
 One VEVENT whose UID stays the same for the event (``event-<id>@kosizu``), so a calendar
-that imports a later file updates its entry instead of adding a second one. Times are in
+that imports a later file updates its entry instead of adding a second one; its SEQUENCE is
+the event's revision, which grows with each change of time or place, so the calendar takes
+the later file as newer (RFC 5545 3.8.7.4). Times are in
 UTC, which every calendar converts to its own zone. The location is the venue, or for an
 online event its link: the file is only ever made for confirmed attendees.
 """
@@ -28,6 +30,7 @@ def calendar_file(event: Event, summary: str, description: str | None, now: date
         raise ValueError("a calendar entry needs the event's start and end")
     entry = icalendar.Event()
     entry.add("uid", uid(event.id))
+    entry.add("sequence", event.revision)
     entry.add("dtstamp", now.astimezone(UTC))
     entry.add("dtstart", event.starts_at.astimezone(UTC))
     entry.add("dtend", event.ends_at.astimezone(UTC))

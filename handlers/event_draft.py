@@ -21,6 +21,7 @@ from handlers.event_draft_view import (
     STEP,
     TYPED_STEPS,
     Step,
+    language_name,
     preview,
     preview_buttons,
     step_of,
@@ -56,6 +57,7 @@ from storage.events import (
     DraftProgress,
     Event,
     EventDraft,
+    Question,
 )
 from storage.vocabulary import REGIONS, ROLES
 
@@ -119,7 +121,7 @@ async def saved(update: Update, context: BotContext, ok: bool) -> str | int:
 TypedStep = Callable[[Update, BotContext, EventDraft, str], Awaitable[str | int]]
 
 
-def _moment_problem(t: Translator, problem: DateProblem, *, time_only: bool = False) -> str:
+def moment_problem(t: Translator, problem: DateProblem, *, time_only: bool = False) -> str:
     if problem is DateProblem.NO_SUCH_MOMENT:
         return t._("That day or time does not exist. Please check the date and time.")
     if problem is DateProblem.SKIPPED:
@@ -142,7 +144,7 @@ def _moment_problem(t: Translator, problem: DateProblem, *, time_only: bool = Fa
     )
 
 
-def _not_future(t: Translator) -> str:
+def not_future(t: Translator) -> str:
     return t._("That is not in the future. Please send a later date and time.")
 
 
@@ -184,13 +186,18 @@ async def _description(
                     "Please send a description of at most {high} characters, or tap “Skip”."
                 ).format(high=DESCRIPTION_MAX),
             )
-    translating = draft.step == Step.TR_DESCRIPTION and draft.language is not None
+    language = draft.language if draft.step == Step.TR_DESCRIPTION else None
+    step, progress = Step.STARTS, DraftProgress()
+    if language is not None:  # then the questions, in the language being added
+        questions = await services.events.questions(draft.event.id)
+        step, progress = _next_translation(questions, language, None)
     ok = await services.events.set_draft_description(
         draft.event.id,
-        draft.language if translating and draft.language else services.config.default_language,
+        language or services.config.default_language,
         description,
         services.clock.now(),
-        step=Step.TRANSLATIONS if translating else Step.STARTS,
+        step=step,
+        progress=progress,
     )
     return await saved(update, context, ok)
 
@@ -200,9 +207,9 @@ async def _starts(update: Update, context: BotContext, draft: EventDraft, text: 
     now = services.clock.now()
     starts = parse_moment(text, services.config.timezone)
     if isinstance(starts, DateProblem):
-        return await say(update, _moment_problem(t, starts))
+        return await say(update, moment_problem(t, starts))
     if starts <= now:
-        return await say(update, _not_future(t))
+        return await say(update, not_future(t))
     ok = await services.events.save_draft(
         draft.event.id,
         now,
@@ -218,7 +225,7 @@ async def _ends(update: Update, context: BotContext, draft: EventDraft, text: st
     assert starts is not None
     ends = parse_moment(text, services.config.timezone, same_day_as=starts)
     if isinstance(ends, DateProblem):
-        return await say(update, _moment_problem(t, ends, time_only=True))
+        return await say(update, moment_problem(t, ends, time_only=True))
     if ends <= starts:
         return await say(
             update,
@@ -381,7 +388,7 @@ async def _deadline(
     else:
         typed = parse_moment(text, services.config.timezone)
         if isinstance(typed, DateProblem):
-            return await say(update, _moment_problem(t, typed))
+            return await say(update, moment_problem(t, typed))
         if typed >= starts:
             return await say(
                 update,
@@ -392,7 +399,7 @@ async def _deadline(
             )
         deadline = typed
     if deadline <= now:
-        return await say(update, _not_future(t))
+        return await say(update, not_future(t))
     ok = await services.events.save_draft(
         draft.event.id, now, step=Step.QUESTIONS, fields={"registration_deadline": deadline}
     )
@@ -458,6 +465,131 @@ async def _options(update: Update, context: BotContext, draft: EventDraft, text:
     return await saved(update, context, ok)
 
 
+# ---------------------------------------------------------------- questions in other languages
+
+
+def _next_translation(
+    questions: list[Question], language: str, after: Question | None, *, options: bool = False
+) -> tuple[str, DraftProgress]:
+    """Where adding ``language`` goes on: the options of ``after`` (a single choice whose
+    text was just given), else the text of the question after it, else the languages."""
+    if options and after is not None and after.options:
+        return Step.TR_OPTIONS, DraftProgress(question_id=after.id, language=language)
+    later = [q for q in questions if after is None or q.position > after.position]
+    if later:
+        return Step.TR_QUESTION, DraftProgress(question_id=later[0].id, language=language)
+    return Step.TRANSLATIONS, DraftProgress()
+
+
+async def _translating(
+    context: BotContext, draft: EventDraft
+) -> tuple[list[Question], Question, str] | None:
+    """The draft's questions, the one being translated and the language; None when the
+    draft no longer names them."""
+    questions = await context.services.events.questions(draft.event.id)
+    question = next((q for q in questions if q.id == draft.question_id), None)
+    if question is None or draft.language is None:
+        return None
+    return questions, question, draft.language
+
+
+async def _translations_left(update: Update, context: BotContext, draft: EventDraft) -> str | int:
+    """The question being translated is gone: back to the languages."""
+    services = context.services
+    ok = await services.events.save_draft(
+        draft.event.id, services.clock.now(), step=Step.TRANSLATIONS
+    )
+    return await saved(update, context, ok)
+
+
+async def _translated_prompt(
+    update: Update, context: BotContext, draft: EventDraft, text: str
+) -> str | int:
+    t, services = context.t, context.services
+    prompt = clean_name(text, QUESTION_LENGTH)
+    if prompt is None:
+        return await say(
+            update,
+            t._("Please send a question of {low} to {high} characters on one line.").format(
+                low=QUESTION_LENGTH[0], high=QUESTION_LENGTH[1]
+            ),
+        )
+    target = await _translating(context, draft)
+    if target is None:
+        return await _translations_left(update, context, draft)
+    questions, question, language = target
+    step, progress = _next_translation(questions, language, question, options=True)
+    ok = await services.events.translate_draft_question(
+        draft.event.id,
+        question.id,
+        language,
+        services.clock.now(),
+        step=step,
+        progress=progress,
+        prompt=prompt,
+    )
+    return await saved(update, context, ok)
+
+
+async def _translated_options(
+    update: Update, context: BotContext, draft: EventDraft, text: str
+) -> str | int:
+    t, services = context.t, context.services
+    target = await _translating(context, draft)
+    if target is None:
+        return await _translations_left(update, context, draft)
+    questions, question, language = target
+    count = len(question.options)
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) != count:
+        return await say(
+            update,
+            t.ngettext(
+                "Please send exactly {count} option, one per line, in the same order as in "
+                "{language}.",
+                "Please send exactly {count} options, one per line, in the same order as in "
+                "{language}.",
+                count,
+            ).format(count=count, language=language_name(t, services.config.default_language)),
+        )
+    options = [clean_name(line, (1, OPTION_MAX)) for line in lines]
+    cleaned = [o for o in options if o is not None]
+    if len(cleaned) != count:
+        return await say(
+            update,
+            t._("Each option must be one line of at most {count} characters.").format(
+                count=OPTION_MAX
+            ),
+        )
+    if len({o.casefold() for o in cleaned}) != count:
+        return await say(update, t._("Each option must be different from the others."))
+    step, progress = _next_translation(questions, language, question)
+    ok = await services.events.translate_draft_question(
+        draft.event.id,
+        question.id,
+        language,
+        services.clock.now(),
+        step=step,
+        progress=progress,
+        options=cleaned,
+    )
+    return await saved(update, context, ok)
+
+
+async def _skip_translation(update: Update, context: BotContext, draft: EventDraft) -> str | int:
+    """“Skip”: the question keeps what it has (its text skipped: its options too)."""
+    target = await _translating(context, draft)
+    if target is None:
+        return await _translations_left(update, context, draft)
+    questions, question, language = target
+    step, progress = _next_translation(questions, language, question)
+    services = context.services
+    ok = await services.events.save_draft(
+        draft.event.id, services.clock.now(), step=step, progress=progress
+    )
+    return await saved(update, context, ok)
+
+
 async def _typed_description(
     update: Update, context: BotContext, draft: EventDraft, text: str
 ) -> str | int:
@@ -484,6 +616,8 @@ _TYPED: dict[str, TypedStep] = {
     Step.DEADLINE: _typed_deadline,
     Step.Q_TEXT: _question_text,
     Step.Q_OPTIONS: _options,
+    Step.TR_QUESTION: _translated_prompt,
+    Step.TR_OPTIONS: _translated_options,
 }
 assert set(_TYPED) == TYPED_STEPS
 
@@ -574,7 +708,7 @@ async def step_button(update: Update, context: BotContext) -> str | int:
         case Step.DEADLINE, ["atstart"], _:
             starts = draft.event.starts_at
             if starts is None or starts <= now:
-                await query.answer(_not_future(t), show_alert=True)
+                await query.answer(not_future(t), show_alert=True)
                 return DRAFTING
             return await _deadline(update, context, draft, None)
         case Step.QUESTIONS, _, ["q", "add"]:
@@ -625,5 +759,11 @@ async def step_button(update: Update, context: BotContext) -> str | int:
                 event_id, now, step=Step.TR_TITLE, progress=DraftProgress(language=language)
             )
             return await saved(update, context, ok)
+        case Step.TR_QUESTION | Step.TR_OPTIONS, _, [("trskip" | "troskip") as skip, number] if (
+            # The question's own Skip: a double tap must not skip the next question too.
+            number == str(draft.question_id or 0)
+            and (skip == "trskip") == (step == Step.TR_QUESTION)
+        ):
+            return await _skip_translation(update, context, draft)
     await answer_stale(query, t)
     return DRAFTING

@@ -81,6 +81,8 @@ class Step:
     TR_LANGUAGE = "tr_language"
     TR_TITLE = "tr_title"
     TR_DESCRIPTION = "tr_description"
+    TR_QUESTION = "tr_question"  # each question's text in that language (event_drafts.question_id)
+    TR_OPTIONS = "tr_options"  # then, for a single choice, its options
     PREVIEW = "preview"
 
 
@@ -109,6 +111,8 @@ _NUMBER = {
     Step.TR_LANGUAGE: 13,
     Step.TR_TITLE: 13,
     Step.TR_DESCRIPTION: 13,
+    Step.TR_QUESTION: 13,
+    Step.TR_OPTIONS: 13,
     Step.PREVIEW: 14,
 }
 _STEPS = max(_NUMBER.values())
@@ -128,6 +132,8 @@ TYPED_STEPS = frozenset(
         Step.Q_OPTIONS,
         Step.TR_TITLE,
         Step.TR_DESCRIPTION,
+        Step.TR_QUESTION,
+        Step.TR_OPTIONS,
     }
 )
 
@@ -226,7 +232,11 @@ async def member_view(context: BotContext, event: Event, role: str) -> list[str]
     return [*head, "\n".join(facts)]
 
 
-def _question_lines(t: Translator, number: int, question: Question, language: str) -> list[str]:
+def _question_lines(
+    t: Translator, number: int, question: Question, language: str, *, languages: bool = False
+) -> list[str]:
+    """A question as staff read it, in ``language`` (the default); with ``languages``, also
+    which languages members can read it in."""
     prompt = question.prompt.get(language) or next(iter(question.prompt.values()), "")
     flags = " · ".join(
         [
@@ -236,10 +246,101 @@ def _question_lines(t: Translator, number: int, question: Question, language: st
         ]
     )
     lines = [f"{number}. {html.escape(prompt)}", f"    <i>{flags}</i>"]
+    if languages:
+        lines.append("    " + question_languages(t, question, language))
     for option in question.options:
         text = option.get(language) or next(iter(option.values()), "")
         lines.append(f"    ○ {html.escape(text)}")
     return lines
+
+
+def question_languages(t: Translator, question: Question, default_language: str) -> str:
+    """The languages a question is written in, the default first; a single choice whose
+    options are not translated with its text says so."""
+    names = []
+    written = [code for code in LANGUAGES if code in question.prompt]
+    for code in sorted(written, key=lambda code: code != default_language):
+        name = language_name(t, code)
+        if not all(code in option for option in question.options):
+            name = t._("{language} (options untranslated)").format(language=name)
+        names.append(name)
+    return t._("🌐 {languages}").format(languages=", ".join(names))
+
+
+def _translation_prompt(
+    t: Translator, draft: EventDraft, questions: list[Question], default_language: str
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    """A question's text (TR_QUESTION) or its options (TR_OPTIONS), asked in the language
+    being added; the default language's words shown to translate from, and what that
+    language has already, since adding a language again may only be to correct it."""
+    found = [(n, q) for n, q in enumerate(questions, start=1) if q.id == draft.question_id]
+    language = draft.language
+    skip = "trskip" if draft.step == Step.TR_QUESTION else "troskip"
+    if not found or language is None:  # the question went from under the draft: move on
+        button = draft_button(t._("Skip"), skip, draft.question_id or 0)
+        return t._("This question is no longer there."), [[button]]
+    number, question = found[0]
+    target, source = language_name(t, language), language_name(t, default_language)
+    if draft.step == Step.TR_QUESTION:
+        original = question.prompt.get(default_language) or next(iter(question.prompt.values()))
+        lines = [
+            t._("Question {number} of {total}, in {language}:").format(
+                number=number, total=len(questions), language=source
+            ),
+            f"<i>{html.escape(original)}</i>",
+        ]
+        so_far = question.prompt.get(language)
+        if so_far is not None:
+            lines.append(
+                t._("In {language} so far: {text}").format(
+                    language=target, text=f"<i>{html.escape(so_far)}</i>"
+                )
+            )
+            rule = t._(
+                "Please send this question in {language} ({low} to {high} characters), or tap "
+                "“Skip” to keep it as it is."
+            )
+        else:
+            rule = t._(
+                "Please send this question in {language} ({low} to {high} characters), or tap "
+                "“Skip” to leave it in {default}."
+            )
+        lines += [
+            "",
+            rule.format(
+                language=target, low=QUESTION_LENGTH[0], high=QUESTION_LENGTH[1], default=source
+            ),
+        ]
+        return "\n".join(lines), [[draft_button(t._("Skip"), skip, question.id)]]
+    lines = [
+        t._("The options of question {number}, in {language}:").format(
+            number=number, language=source
+        )
+    ]
+    for option in question.options:
+        line = "○ " + html.escape(option.get(default_language) or next(iter(option.values())))
+        if language in option:
+            line += " → " + html.escape(option[language])
+        lines.append(line)
+    count = len(question.options)
+    if all(language in option for option in question.options):
+        rule = t.ngettext(
+            "Please send the {count} option in {language}, one per line in the same order "
+            "(each at most {length} characters), or tap “Skip” to keep it as it is.",
+            "Please send the {count} options in {language}, one per line in the same order "
+            "(each at most {length} characters), or tap “Skip” to keep them as they are.",
+            count,
+        )
+    else:
+        rule = t.ngettext(
+            "Please send the {count} option in {language}, one per line in the same order "
+            "(each at most {length} characters), or tap “Skip” to leave it in {default}.",
+            "Please send the {count} options in {language}, one per line in the same order "
+            "(each at most {length} characters), or tap “Skip” to leave them in {default}.",
+            count,
+        )
+    lines += ["", rule.format(count=count, language=target, length=OPTION_MAX, default=source)]
+    return "\n".join(lines), [[draft_button(t._("Skip"), skip, question.id)]]
 
 
 def title_of(t: Translator, event: Event, default_language: str) -> str:
@@ -415,8 +516,8 @@ def step_prompt(
             text = "\n".join(
                 [
                     t._(
-                        "Members read the title and description in their language, else in "
-                        "{language}. You may add translations."
+                        "Members read the title, the description and the questions in their "
+                        "language, else in {language}. You may add translations."
                     ).format(language=default),
                     t._("Translations: {languages}").format(
                         languages=", ".join(added) if added else t._("none yet")
@@ -439,6 +540,8 @@ def step_prompt(
                 if code != config.default_language
             ]
             rows.append([draft_button(t._("« Back"), "tr", "back")])
+        case Step.TR_QUESTION | Step.TR_OPTIONS:
+            text, rows = _translation_prompt(t, draft, questions, config.default_language)
         case _:  # the preview: it is above; this is its reminder
             text = t._("Publish the event as previewed above, or discard the draft?")
             rows = rows_of(preview_buttons(t, event.id))
@@ -471,7 +574,7 @@ async def preview(context: BotContext, draft: EventDraft, questions: list[Questi
         *await member_view(context, event, role),
         "\n".join(["<b>" + t._("Details for the network team") + "</b>", *_team_lines(t, event)]),
     ]
-    question_blocks = ["\n".join(_question_lines(t, n, q, default)) for n, q in
+    question_blocks = ["\n".join(_question_lines(t, n, q, default, languages=True)) for n, q in
                        enumerate(questions, start=1)]  # fmt: skip
     heading = "<b>" + t._("Questions at sign-up") + "</b>"
     if not question_blocks:

@@ -141,8 +141,9 @@ async def button(update: Update, context: BotContext) -> None:
             [
                 t._("<b>Cancel “{title}”?</b>").format(title=title),
                 t._(
-                    "{confirmed} confirmed, {waiting} waiting and {offered} offered a seat will "
-                    "be told, each in their language. This cannot be undone."
+                    "Everyone registered is told, each in their language (confirmed: "
+                    "{confirmed}, waiting: {waiting}, offered a seat: {offered}). This cannot "
+                    "be undone."
                 ).format(
                     confirmed=counts.get("confirmed", 0),
                     waiting=counts.get("waitlisted", 0),

@@ -2,9 +2,10 @@
 (7 days and 1 day), each at most once per registration and offset.
 
 The every-five-minutes job of handlers/events.py queues them through the outbox in the job's
-transaction, keyed ``event-reminder:<registration>:<days>``, so a rerun queues nothing twice.
-A reminder whose moment passed while the bot was down goes out on the next run, as long as
-the event has not begun; when a smaller offset is due by then, only its reminder is sent (a
+transaction, keyed ``event-reminder:<registration>:<days>@<start>``, so a rerun queues
+nothing twice and an event moved to a later start is reminded of again. A reminder whose
+moment passed while the bot was down goes out on the next run, as long as the event has not
+begun; when a smaller offset is due by then, only its reminder is sent (a
 "in 7 days" reminder one day before helps nobody). Which reminders are due is decided in
 ``RegistrationRepository.reminders_due``.
 """
@@ -18,7 +19,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Catalogs, Translator
-from handlers.event_format import Do, action_button, place, span, text_in
+from handlers.event_format import Do, action_button, place, span, starts, text_in
 from storage.db import Transaction
 from storage.outbox import OutboxRepository
 from storage.registrations import RegistrationRepository, ReminderDue, reminder_key
@@ -59,7 +60,7 @@ async def send_due(tx: Transaction, now: datetime, catalogs: Catalogs) -> int:
             due.telegram_user_id,
             "sendMessage",
             reminder(t, due, catalogs.default_language),
-            dedup_key=reminder_key(due.registration_id, due.offset),
+            dedup_key=reminder_key(due.registration_id, due.offset, starts(due.event)),
         )
         queued += added is not None
     return queued

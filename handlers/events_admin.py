@@ -63,7 +63,9 @@ from handlers.event_draft_view import (
 from handlers.event_draft_view import OPEN as OPEN  # the menu and bot/app.py use these
 from handlers.event_draft_view import PREFIX as PREFIX
 from handlers.event_draft_view import STEP as STEP
+from handlers.event_edit_view import edit_rows
 from handlers.event_export import export_button
+from handlers.event_feedback_report import feedback_rows
 from handlers.event_format import when
 from handlers.event_manage import manage_rows
 from handlers.navigation import (
@@ -77,6 +79,7 @@ from handlers.pickers import paging_row
 from storage.events import Event, PublishRefused, RegistrationCounts
 
 PAGE_SIZE = 8
+PAST = "past"  # the list of events that have ended
 _MAX_PAGE_DIGITS = 4
 _LABEL_LENGTH = 48
 PREVIEW_BUTTONS = rf"^{STEP}:({'|'.join(PREVIEW_ACTIONS)}):"
@@ -264,28 +267,33 @@ async def cancel(update: Update, context: BotContext) -> int:
 # ---------------------------------------------------------------- the list and the cards
 
 
-async def _list(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup]:
+async def _list(
+    context: BotContext, page: int, *, past: bool = False
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Drafts and upcoming events, or (``past``) the events that have ended."""
     services, t = context.services, context.t
     default = services.config.default_language
     now = services.clock.now()
-    events, total = await services.events.all_for_staff(
-        now, limit=PAGE_SIZE, offset=page * PAGE_SIZE
-    )
+    read = services.events.past_for_staff if past else services.events.all_for_staff
+    events, total = await read(now, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
     if page >= pages:  # the list shrank since the button was made
         page = pages - 1
-        events, total = await services.events.all_for_staff(
-            now, limit=PAGE_SIZE, offset=page * PAGE_SIZE
-        )
+        events, total = await read(now, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
     counts = await services.events.registration_counts([e.id for e in events])
-    lines = ["<b>" + t._("Events") + "</b>"]
+    lines = ["<b>" + (t._("Past events") if past else t._("Events")) + "</b>"]
     if not total:
-        lines.append(t._("No drafts and no upcoming events."))
+        lines.append(t._("No past events.") if past else t._("No drafts and no upcoming events."))
     else:
-        lines.append(
-            t.ngettext(
+        count = (
+            t.ngettext("{count} past event", "{count} past events", total)
+            if past
+            else t.ngettext(
                 "{count} draft or upcoming event", "{count} drafts and upcoming events", total
-            ).format(count=total)
+            )
+        )
+        lines.append(
+            count.format(count=total)
             + " · "
             + t._("page {page} of {pages}").format(page=page + 1, pages=pages)
         )
@@ -303,8 +311,14 @@ async def _list(context: BotContext, page: int) -> tuple[str, InlineKeyboardMark
                 )
             ]
         )
-    rows += paging_row(t, page, pages, lambda n: pack(PREFIX, "page", n))
-    rows.append([InlineKeyboardButton(t._("➕ New event"), callback_data=NEW)])
+    rows += paging_row(t, page, pages, lambda n: pack(PREFIX, PAST if past else "page", n))
+    if past:
+        rows.append([InlineKeyboardButton(t._("« Events"), callback_data=OPEN)])
+    else:
+        rows.append([InlineKeyboardButton(t._("➕ New event"), callback_data=NEW)])
+        rows.append(
+            [InlineKeyboardButton(t._("🗂 Past events"), callback_data=pack(PREFIX, PAST, 0))]
+        )
     rows.append([home_button(t)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
@@ -348,8 +362,15 @@ async def _card(context: BotContext, event: Event) -> tuple[str, InlineKeyboardM
     if event.state != "draft":
         rows.append([export_button(t, event.id)])
     rows += attendance_rows(t, event, context.services.clock.now())
+    rows += await feedback_rows(context, event)
+    rows += edit_rows(t, event, context.services.clock.now())
     rows += manage_rows(t, event, context.services.clock.now())
-    rows.append([InlineKeyboardButton(t._("« Events"), callback_data=OPEN)])
+    if event.ends_at is not None and event.ends_at <= context.services.clock.now():
+        rows.append(
+            [InlineKeyboardButton(t._("« Past events"), callback_data=pack(PREFIX, PAST, 0))]
+        )
+    else:
+        rows.append([InlineKeyboardButton(t._("« Events"), callback_data=OPEN)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
@@ -366,8 +387,8 @@ async def button(update: Update, context: BotContext) -> None:
     parts = unpack(query.data, PREFIX, 2)
     number = None if parts is None else number_part(parts[1], MAX_ID_DIGITS)
     if parts is not None and number is not None:
-        if parts[0] == "page" and len(parts[1]) <= _MAX_PAGE_DIGITS:
-            await show_in_place(query, *await _list(context, number))
+        if parts[0] in ("page", PAST) and len(parts[1]) <= _MAX_PAGE_DIGITS:
+            await show_in_place(query, *await _list(context, number, past=parts[0] == PAST))
             return
         event = await services.events.get(number) if parts[0] == "show" else None
         if event is not None:

@@ -369,7 +369,8 @@ def _suspend_question(
 ) -> tuple[str, InlineKeyboardMarkup]:
     text = t._(
         "Suspend <b>{name}</b>? Until you reactivate them, they can only use /mydata and "
-        "/deleteme. They will be told."
+        "/deleteme, and their seats at upcoming events go to the waiting lists. They will be "
+        "told."
     ).format(name=html.escape(_name(t, member)))
     keyboard = InlineKeyboardMarkup(
         [
@@ -391,7 +392,7 @@ def _notice(context: BotContext, member: Member, action: str) -> str:
     if action == SUSPEND_CONFIRMED:
         return t._(
             "The network team has suspended your membership. Until it is reactivated, you can "
-            "only use /mydata and /deleteme."
+            "only use /mydata and /deleteme. Your seats at upcoming events have been released."
         )
     if action == REACTIVATE:
         return t._(

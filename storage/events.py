@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,6 +57,8 @@ class Event:
     registration_deadline: datetime | None
     created_by: int | None
     texts: dict[str, EventText]  # by language
+    # Grows with each change of time or place after publishing (the calendar file's SEQUENCE).
+    revision: int = 0
 
     def text(self, language: str, default_language: str) -> EventText | None:
         """The member's language, else the default, else any (a draft may have only one)."""
@@ -103,6 +105,7 @@ def event_from_row(row: sqlite3.Row, texts: dict[str, EventText]) -> Event:
         registration_deadline=from_db_optional(row["registration_deadline"]),
         created_by=row["created_by"],
         texts=texts,
+        revision=row["revision"],
     )
 
 
@@ -164,6 +167,14 @@ class EventRepository:
         """Drafts and events not yet ended (cancelled ones included), soonest first."""
         where = "(state = 'draft' OR ends_at > ?)"
         return await self._page(where, "state = 'draft' DESC, starts_at, id", now, limit, offset)
+
+    async def past_for_staff(
+        self, now: datetime, *, limit: int, offset: int = 0
+    ) -> tuple[list[Event], int]:
+        """Events that have ended (cancelled ones included), latest first: staff still take
+        attendance, export and read feedback after the day."""
+        where = "state <> 'draft' AND ends_at <= ?"
+        return await self._page(where, "starts_at DESC, id DESC", now, limit, offset)
 
     async def _page(
         self, where: str, order: str, now: datetime, limit: int, offset: int
@@ -375,6 +386,49 @@ class EventRepository:
                     None if required is None else int(required),
                     question_id,
                     event_id,
+                ),
+            )
+        return True
+
+    async def translate_draft_question(
+        self,
+        event_id: int,
+        question_id: int,
+        language: str,
+        now: datetime,
+        *,
+        step: str,
+        progress: DraftProgress,
+        prompt: str | None = None,
+        options: Sequence[str] | None = None,
+    ) -> bool:
+        """A draft question's text, or its options (as many as it has, in their order), in
+        ``language`` beside the other languages, and the step that follows; None of both only
+        moves on (“Skip”)."""
+        async with self._db.transaction() as tx:
+            if not await self._advance(tx, event_id, now, step, progress):
+                return False
+            row = await tx.fetchone(
+                "SELECT prompt, options FROM event_questions WHERE id = ? AND event_id = ?",
+                (question_id, event_id),
+            )
+            if row is None or (prompt is None and options is None):
+                return True
+            texts: dict[str, str] = json.loads(row["prompt"])
+            choices: list[dict[str, str]] = json.loads(row["options"]) if row["options"] else []
+            if prompt is not None:
+                texts[language] = prompt
+            if options is not None:
+                if len(options) != len(choices):
+                    raise ValueError("a translation needs exactly as many options")
+                for choice, text in zip(choices, options, strict=True):
+                    choice[language] = text
+            await tx.execute(
+                "UPDATE event_questions SET prompt = ?, options = ? WHERE id = ?",
+                (
+                    json.dumps(texts, ensure_ascii=False),
+                    json.dumps(choices, ensure_ascii=False) if choices else None,
+                    question_id,
                 ),
             )
         return True

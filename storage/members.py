@@ -288,15 +288,31 @@ class MemberRepository:
                 return False
             if action == "member.suspend":
                 # What a suspended staff member left half-done (a rename, a note being
-                # written, an event draft) must not take effect when they are reactivated.
+                # written, an event draft, an unsaved change to an event, a message to an
+                # event's registrants) must not take effect when they are reactivated.
                 await tx.execute(
                     "DELETE FROM organisation_drafts WHERE member_id = ?", (member_id,)
+                )
+                await tx.execute("DELETE FROM event_edits WHERE member_id = ?", (member_id,))
+                await tx.execute(
+                    "DELETE FROM event_message_drafts WHERE member_id = ?", (member_id,)
                 )
                 await tx.execute(
                     "DELETE FROM application_reviews WHERE member_id = ?", (member_id,)
                 )
                 await tx.execute(
                     "DELETE FROM events WHERE created_by = ? AND state = 'draft'", (member_id,)
+                )
+                # A suspended member must not hold a seat at a dialogue between the two
+                # sides: their seats at upcoming events are released, and the events job
+                # offers them to the waiting list within minutes. Their places in line stay
+                # (they are passed over while suspended).
+                await tx.execute(
+                    "UPDATE registrations SET state = 'cancelled', cancelled_at = :now"
+                    " WHERE member_id = :id AND state IN ('confirmed', 'offered')"
+                    " AND event_id IN (SELECT id FROM events"
+                    " WHERE state = 'published' AND starts_at > :now)",
+                    {"id": member_id, "now": to_db(now)},
                 )
             await AuditRepository.record(
                 tx,

@@ -36,7 +36,7 @@ from typing import Any
 
 from storage.audit import AuditRepository
 from storage.db import Database, Transaction
-from storage.events import Event, EventText, event_from_row
+from storage.events import SEATS, Event, EventText, event_from_row
 from storage.outbox import OutboxRepository
 from storage.timefmt import from_db, from_db_optional, to_db
 
@@ -308,6 +308,20 @@ async def _fill(tx: Transaction, event: Event, seat: str, now: datetime, notices
     return offered
 
 
+async def offer_open_seats(tx: Transaction, event: Event, now: datetime, notices: Notices) -> int:
+    """Offer every seat kind's open seats to those waiting, inside the caller's transaction
+    (staff raised the capacity, say); returns how many were offered."""
+    offered = 0
+    for seat in SEATS:
+        offered += await _fill(tx, event, seat, now, notices)
+    return offered
+
+
+async def seats_in(tx: Transaction | Database, event: Event, seat: str) -> Seats:
+    """How one seat kind of the event stands, read inside the caller's transaction."""
+    return await _seats(tx, event, seat)
+
+
 async def _begin(
     tx: Transaction, event_id: int, member_id: int, seat: str, now: datetime
 ) -> Registration:
@@ -389,9 +403,10 @@ class ReminderDue:
     offset: timedelta
 
 
-def reminder_key(registration_id: int, offset: timedelta) -> str:
-    """The outbox dedup key of one reminder: each is sent once, whatever reruns."""
-    return f"event-reminder:{registration_id}:{offset.days}"
+def reminder_key(registration_id: int, offset: timedelta, starts_at: datetime) -> str:
+    """The outbox dedup key of one reminder: each is sent once, whatever reruns. It names the
+    start it reminds of, so an event moved to a later date is reminded of again."""
+    return f"event-reminder:{registration_id}:{offset.days}@{to_db(starts_at)}"
 
 
 @dataclass(frozen=True)
@@ -1036,7 +1051,7 @@ class RegistrationRepository:
                 " WHERE r.state = 'confirmed' AND e.state = 'published' AND m.status = 'active'"
                 " AND e.starts_at > ? AND e.starts_at <= ?"
                 " AND NOT EXISTS (SELECT 1 FROM outbox"
-                "  WHERE dedup_key = 'event-reminder:' || r.id || ':' || ?)"
+                "  WHERE dedup_key = 'event-reminder:' || r.id || ':' || ? || '@' || e.starts_at)"
                 " ORDER BY e.starts_at, r.id",
                 (to_db(after), to_db(until), offset.days),
             )

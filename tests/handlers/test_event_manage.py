@@ -81,8 +81,8 @@ async def test_staff_cancel_an_event_and_everyone_registered_or_waiting_is_told(
     assert shown.button_labels[-3:] == ["✉️ Message registrants", "❌ Cancel event", "« Events"]
     asked = await tapped(staff, shown, "❌ Cancel event")
     assert asked.plain == (
-        f"Cancel “{TITLE}”?\n2 confirmed, 1 waiting and 1 offered a seat will be told, each in "
-        "their language. This cannot be undone."
+        f"Cancel “{TITLE}”?\nEveryone registered is told, each in their language (confirmed: "
+        "2, waiting: 1, offered a seat: 1). This cannot be undone."
     )
     assert asked.button_labels == ["❌ Yes, cancel it", "« Back"]
     back = await tapped(staff, asked, "« Back")  # to the card: nothing happened

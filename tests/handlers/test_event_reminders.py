@@ -17,11 +17,11 @@ DETAILS = "🔎 Details"
 
 
 async def reminders(bot: InProcessBot) -> list[tuple[int, str]]:
-    """(chat id, dedup key) of every reminder queued so far."""
+    """(chat id, dedup key without the start it reminds of) of every reminder queued so far."""
     rows = await bot.running.services.db.fetchall(
         "SELECT chat_id, dedup_key FROM outbox WHERE dedup_key LIKE 'event-reminder:%' ORDER BY id"
     )
-    return [(r[0], r[1]) for r in rows]
+    return [(r[0], r[1].partition("@")[0]) for r in rows]
 
 
 async def registration_id(bot: InProcessBot, event_id: int, user_id: int) -> int:
@@ -149,3 +149,29 @@ async def test_a_member_who_signs_up_three_days_before_gets_only_the_last_remind
         (late.id, f"event-reminder:{late_id}:1"),
     ]
     assert (await late.wait_for_message(timeout=10)).plain is not None
+
+
+async def test_an_event_moved_to_a_later_date_is_reminded_of_again(
+    emulator: Emulator, clocked_bot: InProcessBot
+) -> None:
+    bot = clocked_bot
+    services = bot.running.services
+    starts = bot.manual_clock().now() + timedelta(days=8)
+    event_id = await publish(bot, starts=starts)
+    attendee = await joined_member(emulator, bot, 29040, "community")
+    await sign_up(attendee)
+    registration = await registration_id(bot, event_id, attendee.id)
+    await advance_to(bot, starts - timedelta(days=7))
+    assert (await attendee.wait_for_message(timeout=10)).plain.startswith("⏰ Reminder")
+    moved = starts + timedelta(days=14)
+    async with services.db.transaction() as tx:  # as a saved edit of the time leaves it
+        await tx.execute(
+            "UPDATE events SET starts_at = ?, ends_at = ?, revision = revision + 1 WHERE id = ?",
+            (to_db(moved), to_db(moved + timedelta(hours=6)), event_id),
+        )
+    await advance_to(bot, starts - timedelta(days=1))  # the old date: nothing
+    assert await reminders(bot) == [(attendee.id, f"event-reminder:{registration}:7")]
+    await advance_to(bot, moved - timedelta(days=7))
+    again = await attendee.wait_for_message(timeout=10)
+    assert "Tuesday, February 2, 2027" in (again.plain or "")
+    assert await reminders(bot) == [(attendee.id, f"event-reminder:{registration}:7")] * 2

@@ -557,3 +557,29 @@ async def test_the_longest_event_still_fits_one_message(
     assert len(details.plain.encode("utf-16-le")) // 2 <= 4096
     assert "🤝…" in details.plain
     assert "🕒 " in details.plain  # nothing after the description was lost
+
+
+async def test_a_suspended_members_seat_goes_to_the_first_in_line(
+    emulator: Emulator, clocked_bot: InProcessBot
+) -> None:
+    bot, clock = clocked_bot, clocked_bot.manual_clock()
+    services = bot.running.services
+    event_id = await publish(bot, capacity=1)
+    staff = await staff_member(emulator, bot, 25090)
+    holder = await joined_member(emulator, bot, 25091, "community")
+    waiting = await joined_member(emulator, bot, 25092, "community")
+    await sign_up(holder)
+    await sign_up(waiting)
+    staff_row = await services.members.get_by_telegram_id(staff.id)
+    holder_row = await services.members.get_by_telegram_id(holder.id)
+    assert staff_row is not None and holder_row is not None
+    assert await services.members.suspend(
+        holder_row.id, services.clock.now(), actor_id=staff_row.id, notice="suspended"
+    )
+    assert await states(bot, event_id) == {holder.id: "cancelled", waiting.id: "waitlisted"}
+    clock.advance(timedelta(minutes=5))
+    await bot.running.scheduler.tick()  # the events job offers open seats to those waiting
+    bot.running.sender.wake()
+    offer = await waiting.wait_for_message(timeout=10)
+    assert (offer.plain or "").startswith(f"🎁 A seat has become free at {TITLE}")
+    assert (await states(bot, event_id))[waiting.id] == "offered"

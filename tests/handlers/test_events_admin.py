@@ -155,8 +155,8 @@ async def test_staff_create_an_event_with_questions_and_a_translation_and_publis
     )
     step = await tapped(staff, step, "Done")
     assert step.plain == header(13) + (
-        "Members read the title and description in their language, else in English. "
-        "You may add translations.\nTranslations: none yet"
+        "Members read the title, the description and the questions in their language, else in "
+        "English. You may add translations.\nTranslations: none yet"
     )
 
     step = await tapped(staff, step, "🌐 Add a translation")
@@ -168,6 +168,17 @@ async def test_staff_create_an_event_with_questions_and_a_translation_and_publis
         "Please send a description in German (at most 2000 characters), or tap “Skip”."
     )
     step = await answer(staff, "Zwei Seiten, ein Tisch.")
+    # Then each question in German (tests/handlers/test_event_translations.py: the details).
+    assert (step.plain or "").startswith(
+        header(13) + "Question 1 of 2, in English:\nAny dietary requirements?\n\n"
+    )
+    step = await answer(staff, "Besondere Ernährungswünsche?")
+    assert (step.plain or "").startswith(header(13) + "Question 2 of 2, in English:")
+    step = await answer(staff, "An welcher Sitzung nehmen Sie teil?")
+    assert (step.plain or "").startswith(
+        header(13) + "The options of question 2, in English:\n○ Morning\n○ Afternoon\n\n"
+    )
+    step = await answer(staff, "Vormittag\nNachmittag")
     assert (step.plain or "").endswith("Translations: German")
 
     staff.tap(step, "Continue to the preview")
@@ -187,8 +198,10 @@ async def test_staff_create_an_event_with_questions_and_a_translation_and_publis
         "👥 For community representatives, police contacts\n"
         "🎟 40 seats, of them 20 for police contacts and 15 for community representatives\n\n"
         "Questions at sign-up\n"
-        "1. Any dietary requirements?\n    Free text · optional · 🔒 sensitive\n\n"
+        "1. Any dietary requirements?\n    Free text · optional · 🔒 sensitive\n"
+        "    🌐 English, German\n\n"
         "2. Which session will you join?\n    Single choice · required · not sensitive\n"
+        "    🌐 English, German\n"
         "    ○ Morning\n    ○ Afternoon\n\n"
         "Publish it now?"
     )
@@ -232,11 +245,16 @@ async def test_staff_create_an_event_with_questions_and_a_translation_and_publis
         (q["position"], q["kind"], json.loads(q["prompt"]), q["required"], q["sensitive"])
         for q in questions
     ] == [
-        (1, "text", {"en": "Any dietary requirements?"}, 0, 1),
-        (2, "choice", {"en": "Which session will you join?"}, 1, 0),
-    ]
+        (1, "text", {"en": "Any dietary requirements?", "de": "Besondere Ernährungswünsche?"},
+         0, 1),
+        (2, "choice", {"en": "Which session will you join?",
+                       "de": "An welcher Sitzung nehmen Sie teil?"}, 1, 0),
+    ]  # fmt: skip
     assert questions[0]["options"] is None
-    assert json.loads(questions[1]["options"]) == [{"en": "Morning"}, {"en": "Afternoon"}]
+    assert json.loads(questions[1]["options"]) == [
+        {"en": "Morning", "de": "Vormittag"},
+        {"en": "Afternoon", "de": "Nachmittag"},
+    ]
     assert await services.db.fetchone("SELECT * FROM event_drafts") is None
     published = await AuditRepository(services.db).entries("event.publish")
     assert [(e.actor_id, e.object_type, e.object_id) for e in published] == [
@@ -593,7 +611,7 @@ async def test_the_staff_list_pages_drafts_and_upcoming_events_with_registration
     assert lines[10] == f"published · {SATURDAY_9} · 2 confirmed, 1 waiting"
     assert listing.button_labels[:3] == ["📝 Mein Entwurf", "📝 Fremder Entwurf",
                                          "📅 Erster Workshop"]  # fmt: skip
-    assert listing.button_labels[8:] == ["Next »", "➕ New event", "« Main menu"]
+    assert listing.button_labels[8:] == ["Next »", "➕ New event", "🗂 Past events", "« Main menu"]
     second = await tapped(staff, listing, "Next »")
     assert (second.plain or "").startswith("Events\n11 drafts and upcoming events · page 2 of 2")
     assert second.button_labels == [
@@ -602,6 +620,7 @@ async def test_the_staff_list_pages_drafts_and_upcoming_events_with_registration
         "📅 Workshop 9",
         "« Previous",
         "➕ New event",
+        "🗂 Past events",
         "« Main menu",
     ]
 
@@ -616,6 +635,7 @@ async def test_the_staff_list_pages_drafts_and_upcoming_events_with_registration
     )
     assert card.button_labels == [
         "📊 Export (XLSX)",
+        "✏️ Edit",
         "✉️ Message registrants",
         "❌ Cancel event",
         "« Events",
@@ -650,6 +670,36 @@ async def test_the_staff_list_pages_drafts_and_upcoming_events_with_registration
     # Forged and outdated list buttons.
     for data in ("evadm:show:999999", "evadm:show:²", "evadm:page:٣", "evadm:nothing:1"):
         assert (await forged(emulator, staff, listing, data))["text"] == STALE, data
+
+
+async def test_events_that_have_ended_are_listed_apart_latest_first(
+    emulator: Emulator, clocked_bot: InProcessBot
+) -> None:
+    bot, clock = clocked_bot, clocked_bot.manual_clock()
+    staff = await staff_member(emulator, bot, 24350)
+    creator = await member_id(bot, staff)
+    for days, title in ((1, "Vorbei eins"), (2, "Vorbei zwei"), (9, "Kommt noch")):
+        await make_event(bot, creator, title, starts_in_days=days, publish=True)
+    clock.advance(timedelta(days=3))
+    staff.send_text("/start")
+    menu = await staff.wait_for_message()
+    listing = await tapped(staff, menu, "🗓 Manage events")
+    assert (listing.plain or "").startswith("Events\n1 draft or upcoming event · page 1 of 1")
+    assert listing.button_labels == [
+        "📅 Kommt noch", "➕ New event", "🗂 Past events", "« Main menu"
+    ]  # fmt: skip
+    past = await tapped(staff, listing, "🗂 Past events")
+    assert (past.plain or "").startswith("Past events\n2 past events · page 1 of 1")
+    assert past.button_labels == [
+        "📅 Vorbei zwei", "📅 Vorbei eins", "« Events", "« Main menu"
+    ]  # fmt: skip
+    card = await tapped(staff, past, "📅 Vorbei eins")
+    assert (card.plain or "").startswith("📅 Vorbei eins\nState: published")
+    assert "📊 Export (XLSX)" in card.button_labels
+    assert card.button_labels[-1] == "« Past events"
+    back = await tapped(staff, card, "« Past events")
+    assert (back.plain or "").startswith("Past events")
+    assert (await forged(emulator, staff, back, "evadm:past:٣"))["text"] == STALE
 
 
 async def test_nobody_but_staff_creates_or_sees_events_here(

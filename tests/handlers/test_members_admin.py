@@ -103,7 +103,7 @@ async def test_staff_suspend_a_member_who_then_has_only_their_data_rights_until_
     await told(
         user,
         "The network team has suspended your membership. Until it is reactivated, you can "
-        "only use /mydata and /deleteme.",
+        "only use /mydata and /deleteme. Your seats at upcoming events have been released.",
     )
     user.skip_messages()
     assert (await member(bot, user)).status == "suspended"
