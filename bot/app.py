@@ -41,10 +41,14 @@ from handlers import (
     cancel,
     chat_guard,
     consent,
+    contact,
+    contact_consent,
     deleteme,
     event_attendance,
+    event_edit,
     event_export,
     event_feedback,
+    event_feedback_report,
     event_manage,
     event_signup,
     events,
@@ -126,11 +130,19 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         language_conversation,
         language_button,
     ]
+    # Contact requests: asking, My requests, and a candidate's answer. Suspended and lapsed
+    # members reach none of it (it is on neither list above), nor do pending applicants.
+    contact_conversation = contact.conversation()
+    contact_buttons: list[BaseHandler[Any, BotContext, Any]] = [
+        CallbackQueryHandler(contact.mine_button, pattern=pattern(contact.MINE)),
+        CallbackQueryHandler(contact_consent.button, pattern=pattern(contact_consent.PREFIX)),
+    ]
     gate = access.AccessGate(
         suspended_may=data_rights,
         lapsed_may=[*data_rights, *lapsed_extras],
         unconsented_may=data_rights,
         ask_consent=consent.ask,
+        members_only=[contact_conversation, *contact_buttons],
     )
     conversations = [
         onboarding.conversation(),
@@ -142,6 +154,9 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         events_admin.conversation(),
         event_signup.conversation(),
         event_manage.conversation(),
+        event_feedback.conversation(),
+        event_edit.conversation(),
+        contact_conversation,
     ]
     app.add_handler(TypeHandler(Update, chat_guard.guard), group=-4)
     app.add_handler(TypeHandler(Update, session.attach_member), group=-3)
@@ -166,12 +181,16 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         CallbackQueryHandler(event_export.button, pattern=pattern(event_export.PREFIX)),
         CallbackQueryHandler(event_attendance.button, pattern=pattern(event_attendance.PREFIX)),
         CallbackQueryHandler(event_feedback.button, pattern=pattern(event_feedback.PREFIX)),
+        CallbackQueryHandler(
+            event_feedback_report.button, pattern=pattern(event_feedback_report.PREFIX)
+        ),
         CallbackQueryHandler(event_manage.button, pattern=pattern(event_manage.PREFIX)),
         # A drafting button while no draft is being written: refused or answered as old.
         CallbackQueryHandler(events_admin.old_step_button, pattern=pattern(events_admin.STEP)),
         CommandHandler("events", events.show_list, filters=_PRIVATE),
         # Members' events buttons; those of signing up belong to its conversation above.
         CallbackQueryHandler(events.button, pattern=pattern(events.PREFIX)),
+        *contact_buttons,
         home_button,
         help_button,
         language_button,

@@ -13,6 +13,7 @@ def command_list(t: Translator) -> list[BotCommand]:
         BotCommand("help", t._("What this bot does")),
         BotCommand("profile", t._("Your profile and what you share")),
         BotCommand("events", t._("Upcoming events and your registrations")),
+        BotCommand("contact", t._("Be introduced to a contact on the other side")),
         BotCommand("language", t._("Choose your language")),
         BotCommand("cancel", t._("Stop what you are doing")),
         BotCommand("privacy", t._("Privacy notice and your consent")),

@@ -32,6 +32,10 @@ class Config:
     log_level: int
     # The privacy notice's folder (VERSION and <lang>.html); None: the template shipped in privacy/.
     privacy_dir: str | None = None
+    # Contact requests: a silent candidate is reminded after this many hours, and the next
+    # one is asked after that many (handlers/contact_jobs.py).
+    contact_remind_hours: int = 48
+    contact_pass_hours: int = 72
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_token: bool = True) -> Config:
@@ -83,6 +87,13 @@ class Config:
                 "KOSIZU_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR or CRITICAL, "
                 f"not {level_name!r}."
             )
+        remind = _hours(env, "KOSIZU_CONTACT_REMIND_HOURS", 48)
+        pass_on = _hours(env, "KOSIZU_CONTACT_PASS_HOURS", 72)
+        if remind >= pass_on:
+            raise ConfigError(
+                "KOSIZU_CONTACT_REMIND_HOURS must be less than KOSIZU_CONTACT_PASS_HOURS: the "
+                "reminder comes before the request passes to the next person."
+            )
         return cls(
             token=token,
             db_path=db_path,
@@ -91,4 +102,15 @@ class Config:
             default_language=language,
             log_level=level,
             privacy_dir=env.get("KOSIZU_PRIVACY_DIR", "").strip() or None,
+            contact_remind_hours=remind,
+            contact_pass_hours=pass_on,
         )
+
+
+def _hours(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 24 * 90:
+        raise ConfigError(f"{name} must be a whole number of hours from 1 to 2160, not {text!r}.")
+    return int(text)

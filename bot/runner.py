@@ -28,7 +28,7 @@ from bot.scheduling import (
 )
 from bot.services import Services
 from bot.updates import POLL_TIMEOUT, PollingRequest, UpdatePump
-from handlers import events, reconfirmation
+from handlers import contact_jobs, events, reconfirmation
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -87,11 +87,15 @@ async def serve(
         scheduler.register(RETENTION_KIND, run_retention)
         scheduler.register(reconfirmation.KIND, reconfirmation.job(catalogs))
         scheduler.register(events.KIND, events.job(catalogs))
+        scheduler.register(contact_jobs.KIND, contact_jobs.job(catalogs, config))
         await ensure_core_items(services.schedule, clock, config.timezone)
         await ensure_recurring(
             services.schedule, clock, config.timezone, reconfirmation.KIND, reconfirmation.CRON
         )
         await ensure_recurring(services.schedule, clock, config.timezone, events.KIND, events.CRON)
+        await ensure_recurring(
+            services.schedule, clock, config.timezone, contact_jobs.KIND, contact_jobs.CRON
+        )
         async with app:
             await app.start()
             await commands.publish(app.bot, catalogs)

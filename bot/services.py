@@ -12,9 +12,12 @@ from storage.applications import ApplicationRepository
 from storage.audit import AuditRepository
 from storage.chats import ForeignChatRepository
 from storage.consents import ConsentRepository
+from storage.contacts import ContactRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
+from storage.event_edits import EventEditRepository
 from storage.events import EventRepository
+from storage.feedback import FeedbackRepository
 from storage.inbox import InboxRepository
 from storage.invites import InviteRepository
 from storage.members import MemberRepository
@@ -52,6 +55,9 @@ class Services:
     reconfirmation: ReconfirmationRepository
     events: EventRepository
     registrations: RegistrationRepository
+    feedback: FeedbackRepository
+    event_edits: EventEditRepository
+    contacts: ContactRepository
 
     @classmethod
     def create(
@@ -85,4 +91,7 @@ class Services:
             reconfirmation=ReconfirmationRepository(db),
             events=EventRepository(db),
             registrations=RegistrationRepository(db),
+            feedback=FeedbackRepository(db),
+            event_edits=EventEditRepository(db),
+            contacts=ContactRepository(db, config.timezone),
         )

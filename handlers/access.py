@@ -2,7 +2,9 @@
 every update.
 
 A suspended member may only see and erase their data (/mydata, /deleteme); a lapsed police or
-staff member may also keep their profile up to date and reconfirm their role. A member whose
+staff member may also keep their profile up to date and reconfirm their role. What only
+members may use (asking for and answering contact requests) is refused to applicants whose
+application is pending and to people who merely wrote to the bot. A member whose
 consent is for an older privacy notice is asked again before anything else. Everything
 refused gets one clear sentence and an audit row. Staff-only actions check the role
 themselves (``require_staff``) and audit every refusal too.
@@ -34,11 +36,13 @@ class AccessGate:
         lapsed_may: Handlers,
         unconsented_may: Handlers,
         ask_consent: Reply,
+        members_only: Handlers = (),
     ) -> None:
         self._suspended_may = suspended_may
         self._lapsed_may = lapsed_may
         self._unconsented_may = unconsented_may
         self._ask_consent = ask_consent
+        self._members_only = members_only
 
     async def enforce(self, update: Update, context: BotContext) -> None:
         if not context.knows_member:
@@ -61,6 +65,20 @@ class AccessGate:
                 context.t._(
                     "Your role needs to be reconfirmed. Until then you can use /profile, "
                     "/mydata and /deleteme. Send /start to reconfirm it."
+                ),
+            )
+        if member.status in (None, "pending") and self._allows(self._members_only, update):
+            await _refuse(
+                update,
+                context,
+                member.status or "none",
+                context.t._(
+                    "Your application is still being reviewed. You can use this once the "
+                    "network team has admitted you."
+                )
+                if member.status == "pending"
+                else context.t._(
+                    "This is for members of the network. Send /start to see how to join."
                 ),
             )
         has_consented_before = member.role is not None or member.status is not None

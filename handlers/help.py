@@ -33,6 +33,12 @@ def help_text(t: Translator, member: Member) -> str:
     else:
         lines.append(t._("/profile – your profile, availability and what you share"))
         lines.append(t._("/events – upcoming events: sign up, waiting list, your registrations"))
+        if member.role == "community":
+            lines.append(t._("/contact – be introduced to a police contact, with their consent"))
+        elif member.role == "police":
+            lines.append(
+                t._("/contact – be introduced to a community representative, with their consent")
+            )
         if member.is_active_staff:
             lines += [
                 "",

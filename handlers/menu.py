@@ -8,6 +8,7 @@ from bot.context import BotContext
 from handlers import (
     apply,
     consent,
+    contact,
     events,
     events_admin,
     invite,
@@ -40,6 +41,10 @@ async def main_menu(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
         text = welcome
         rows.append([InlineKeyboardButton(t._("👤 My profile"), callback_data=profile.OPEN)])
         rows.append([InlineKeyboardButton(t._("📅 Events"), callback_data=events.OPEN)])
+        if member.role in ("community", "police"):
+            rows.append(
+                [InlineKeyboardButton(t._("🤝 Request a contact"), callback_data=contact.OPEN)]
+            )
         if member.is_active_staff:
             waiting = await context.services.applications.count_pending()
             rows += [

@@ -146,7 +146,7 @@ REGISTRY: dict[str, TableRule] = {
         "sensitive answers until 30 days after the event; others as the registration",
     ),
     "event_feedback": TableRule(
-        "an attendee's scores for an event they came to",
+        "an attendee's scores for an event they came to, and their optional comment",
         "member_id",
         Erasure.DELETE_ROWS,
         "as the member row",
@@ -160,11 +160,59 @@ REGISTRY: dict[str, TableRule] = {
         Erasure.DELETE_ROWS,
         "until it is sent, or the staff member cancels or starts another",
     ),
+    "event_edits": TableRule(
+        "a staff member's unsaved change to a published event, while they type it",
+        "member_id",
+        Erasure.DELETE_ROWS,
+        "until it is saved or discarded, the staff member starts another, or is suspended",
+    ),
     "organisation_drafts": TableRule(
         "a staff member adding or renaming an organisation: the name typed so far",
         "member_id",
         Erasure.DELETE_ROWS,
         "until the organisation is saved, or the staff member cancels or starts again",
+    ),
+    # Contact requests (storage/contacts.py). Erasure: the foreign keys unlink the member and
+    # a trigger (migration 0008) drops their message, their draft and undelivered
+    # introductions carrying their details; topic, region, outcome and dates stay for the
+    # statistics. (Part 3 of issue 5 may turn this into an erasure kind of its own.)
+    "contact_requests": TableRule(
+        "a member's requests to be introduced: their side and organisation type, topic, "
+        "region, their message, the outcome and its dates",
+        "asker_id",
+        Erasure.KEEP_IDS,
+        "the message until the request is withdrawn or its retention ends; the rest for "
+        "the statistics",
+    ),
+    "contact_candidates": TableRule(
+        "who was asked about which contact request, when, and what they answered",
+        "member_id",
+        Erasure.KEEP_IDS,
+        "as the request",
+    ),
+    "do_not_introduce": TableRule(
+        "whom a member does not want to be introduced to again",
+        "member_id",
+        Erasure.DELETE_ROWS,
+        "until the member removes it (rows naming them as the other person go with them too)",
+    ),
+    "contact_relays": TableRule(
+        "when the relay between two introduced members opened and ended, and who ended it",
+        None,
+        Erasure.KEEP_IDS,
+        "as the request",
+    ),
+    "relay_messages": TableRule(
+        "which relayed message (chat and message id) belongs to which request, never its text",
+        "chat_id",
+        Erasure.DELETE_ROWS,
+        "as the relay",
+    ),
+    "contact_followups": TableRule(
+        "whether two introduced members got in touch and how useful it was (1-5)",
+        "member_id",
+        Erasure.KEEP_IDS,
+        "as the request",
     ),
 }
 

@@ -31,7 +31,14 @@ async def test_each_kind_of_person_gets_their_own_menu_and_help(
             "❓ Help",
             "🔒 Privacy",
         ],
-        community: ["👤 My profile", "📅 Events", "🌐 Language", "❓ Help", "🔒 Privacy"],
+        community: [
+            "👤 My profile",
+            "📅 Events",
+            "🤝 Request a contact",
+            "🌐 Language",
+            "❓ Help",
+            "🔒 Privacy",
+        ],
         applicant: ["🌐 Language", "❓ Help", "🔒 Privacy"],
         newcomer: ["📝 Apply to join", "🌐 Language", "❓ Help"],
     }

@@ -143,6 +143,10 @@ async def test_no_staff_command_or_button_works_for_anyone_else(
         "evexp:full:1",
         "evatt:show:1:0",
         "evatt:tick:1:0:1",
+        "evfbs:1:0",
+        "evedit:open:1",
+        "evedit:f:1:time",
+        "evedit:save:1",
     )
     for data in buttons:
         answer = await forged(emulator, actor, own, data)
@@ -215,6 +219,8 @@ async def test_staff_buttons_with_forged_numbers_are_answered_as_outdated(
             f"evexp:full:{number}",
             f"evatt:show:{number}:0",
             f"evatt:tick:1:0:{number}",
+            f"evedit:open:{number}",
+            f"evedit:save:{number}",
         ):
             answer = await forged(emulator, staff, own, data)
             assert str(answer.get("text", "")).startswith("This button no longer works"), data

@@ -104,6 +104,7 @@ async def test_command_menus_are_published_per_language(
             "help",
             "profile",
             "events",
+            "contact",
             "language",
             "cancel",
             "privacy",
