@@ -30,7 +30,6 @@ from handlers.event_draft_view import (
 from handlers.event_format import when
 from handlers.event_input import (
     DESCRIPTION_MAX,
-    LINK_MAX,
     MAX_QUESTIONS,
     OPTION_MAX,
     OPTIONS,
@@ -45,6 +44,7 @@ from handlers.event_input import (
     parse_moment,
     whole_number,
 )
+from handlers.event_problems import link_problem, seats_problem, title_problem, venue_problem
 from handlers.navigation import (
     answer_stale,
     drop_buttons,
@@ -152,12 +152,7 @@ async def _title(update: Update, context: BotContext, draft: EventDraft, text: s
     t, services = context.t, context.services
     title = clean_name(text, TITLE_LENGTH)
     if title is None:
-        return await say(
-            update,
-            t._("Please send a title of {low} to {high} characters on one line.").format(
-                low=TITLE_LENGTH[0], high=TITLE_LENGTH[1]
-            ),
-        )
+        return await say(update, title_problem(t))
     translating = draft.step == Step.TR_TITLE and draft.language is not None
     language = draft.language if translating and draft.language else None
     ok = await services.events.set_draft_title(
@@ -243,12 +238,7 @@ async def _venue(update: Update, context: BotContext, draft: EventDraft, text: s
     t, services = context.t, context.services
     venue = clean_block(text, VENUE_LENGTH[1], VENUE_LENGTH[0])
     if venue is None:
-        return await say(
-            update,
-            t._("Please send an address of {low} to {high} characters.").format(
-                low=VENUE_LENGTH[0], high=VENUE_LENGTH[1]
-            ),
-        )
+        return await say(update, venue_problem(t))
     ok = await services.events.save_draft(
         draft.event.id,
         services.clock.now(),
@@ -261,24 +251,8 @@ async def _venue(update: Update, context: BotContext, draft: EventDraft, text: s
 async def _link(update: Update, context: BotContext, draft: EventDraft, text: str) -> str | int:
     t, services = context.t, context.services
     link = parse_link(text)
-    if link is LinkProblem.TOO_LONG:
-        return await say(
-            update,
-            t._("That link is too long: at most {count} characters.").format(count=LINK_MAX),
-        )
-    if link is LinkProblem.NOT_HTTPS:
-        return await say(
-            update,
-            t._("Only secure links are accepted. Please send the link that starts with https://."),
-        )
     if isinstance(link, LinkProblem):
-        return await say(
-            update,
-            t._(
-                "That is not a link. Please send the full address, like "
-                "https://meet.example.org/room."
-            ),
-        )
+        return await say(update, link_problem(t, link))
     ok = await services.events.save_draft(
         draft.event.id,
         services.clock.now(),
@@ -296,26 +270,10 @@ def _takes_quotas(event: Event) -> bool:
 async def _capacity(update: Update, context: BotContext, draft: EventDraft, text: str) -> str | int:
     t, services = context.t, context.services
     seats = whole_number(text)
-    low, high = SEATS
-    if seats is None:
-        return await say(
-            update,
-            t._("Please send the number of seats as a whole number from {low} to {high}.").format(
-                low=low, high=high
-            ),
-        )
-    if seats < low:
-        return await say(
-            update,
-            t._("An event needs at least one seat. Please send a number from {low} to {high}.")
-            .format(low=low, high=high),
-        )  # fmt: skip
-    if seats > high:
-        return await say(
-            update,
-            t._("That is more than {high} seats. Please send a number from {low} to {high}.")
-            .format(low=low, high=high),
-        )  # fmt: skip
+    problem = seats_problem(t, seats, SEATS[0])
+    if problem is not None:
+        return await say(update, problem)
+    assert seats is not None  # seats_problem finds a missing number a problem
     quotas = _takes_quotas(draft.event)
     ok = await services.events.save_draft(
         draft.event.id,

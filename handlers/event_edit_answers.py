@@ -18,8 +18,6 @@ from handlers.event_edit_view import capacity_too_low, closed_text, question, sa
 from handlers.event_format import when
 from handlers.event_input import (
     DESCRIPTION_MAX,
-    LINK_MAX,
-    SEATS,
     TITLE_LENGTH,
     VENUE_LENGTH,
     DateProblem,
@@ -29,6 +27,7 @@ from handlers.event_input import (
     parse_moment,
     whole_number,
 )
+from handlers.event_problems import link_problem, seats_problem, title_problem, venue_problem
 from handlers.text_input import clean_name
 from storage.event_edits import CONFIRM, EventEdit, Values, editable, quotas_of
 from storage.events import Event
@@ -87,12 +86,7 @@ async def _title(
     t, default = context.t, context.services.config.default_language
     title = clean_name(text, TITLE_LENGTH)
     if title is None:
-        return await _say(
-            update,
-            t._("Please send a title of {low} to {high} characters on one line.").format(
-                low=TITLE_LENGTH[0], high=TITLE_LENGTH[1]
-            ),
-        )
+        return await _say(update, title_problem(t))
     current = event.texts.get(edit.language or "")
     if current is not None and current.title == title:
         return await _say(update, same_text(t))
@@ -159,12 +153,7 @@ async def _venue(
     t = context.t
     venue = clean_block(text, VENUE_LENGTH[1], VENUE_LENGTH[0])
     if venue is None:
-        return await _say(
-            update,
-            t._("Please send an address of {low} to {high} characters.").format(
-                low=VENUE_LENGTH[0], high=VENUE_LENGTH[1]
-            ),
-        )
+        return await _say(update, venue_problem(t))
     if venue == event.venue:
         return await _say(update, same_text(t))
     return await _kept(update, context, event, CONFIRM, {"venue": venue, "online_url": None})
@@ -175,24 +164,8 @@ async def _link(
 ) -> Next:
     t = context.t
     link = parse_link(text)
-    if link is LinkProblem.TOO_LONG:
-        return await _say(
-            update,
-            t._("That link is too long: at most {count} characters.").format(count=LINK_MAX),
-        )
-    if link is LinkProblem.NOT_HTTPS:
-        return await _say(
-            update,
-            t._("Only secure links are accepted. Please send the link that starts with https://."),
-        )
     if isinstance(link, LinkProblem):
-        return await _say(
-            update,
-            t._(
-                "That is not a link. Please send the full address, like "
-                "https://meet.example.org/room."
-            ),
-        )
+        return await _say(update, link_problem(t, link))
     if link == event.online_url:
         return await _say(update, same_text(t))
     return await _kept(update, context, event, CONFIRM, {"online_url": link, "venue": None})
@@ -204,26 +177,10 @@ async def _capacity(
     t, services = context.t, context.services
     seats = whole_number(text)
     held = await services.event_edits.seats_held(event)
-    low, high = held.minimum, SEATS[1]
-    if seats is None:
-        return await _say(
-            update,
-            t._("Please send the number of seats as a whole number from {low} to {high}.").format(
-                low=low, high=high
-            ),
-        )
-    if seats < SEATS[0]:
-        return await _say(
-            update,
-            t._("An event needs at least one seat. Please send a number from {low} to {high}.")
-            .format(low=low, high=high),
-        )  # fmt: skip
-    if seats > high:
-        return await _say(
-            update,
-            t._("That is more than {high} seats. Please send a number from {low} to {high}.")
-            .format(low=low, high=high),
-        )  # fmt: skip
+    problem = seats_problem(t, seats, held.minimum)
+    if problem is not None:
+        return await _say(update, problem)
+    assert seats is not None  # seats_problem finds a missing number a problem
     if seats < held.minimum:
         return await _say(update, capacity_too_low(t, event, held))
     if event.for_staff and seats == quotas_of(event):
