@@ -44,7 +44,14 @@ from handlers.event_input import (
     parse_moment,
     whole_number,
 )
-from handlers.event_problems import link_problem, seats_problem, title_problem, venue_problem
+from handlers.event_problems import (
+    deadline_not_before,
+    link_problem,
+    question_problem,
+    seats_problem,
+    title_problem,
+    venue_problem,
+)
 from handlers.navigation import (
     answer_stale,
     drop_buttons,
@@ -348,13 +355,7 @@ async def _deadline(
         if isinstance(typed, DateProblem):
             return await say(update, moment_problem(t, typed))
         if typed >= starts:
-            return await say(
-                update,
-                t._(
-                    "Sign-up must end before the start ({start}). Please send an earlier date "
-                    "and time, or tap “Until the start”."
-                ).format(start=when(t, starts)),
-            )
+            return await say(update, deadline_not_before(t, starts))
         deadline = typed
     if deadline <= now:
         return await say(update, not_future(t))
@@ -370,12 +371,7 @@ async def _question_text(
     t, services = context.t, context.services
     prompt = clean_name(text, QUESTION_LENGTH)
     if prompt is None:
-        return await say(
-            update,
-            t._("Please send a question of {low} to {high} characters on one line.").format(
-                low=QUESTION_LENGTH[0], high=QUESTION_LENGTH[1]
-            ),
-        )
+        return await say(update, question_problem(t))
     kind = draft.question_kind
     if kind not in QUESTION_KINDS:
         return await lost(update, context)
@@ -466,12 +462,7 @@ async def _translated_prompt(
     t, services = context.t, context.services
     prompt = clean_name(text, QUESTION_LENGTH)
     if prompt is None:
-        return await say(
-            update,
-            t._("Please send a question of {low} to {high} characters on one line.").format(
-                low=QUESTION_LENGTH[0], high=QUESTION_LENGTH[1]
-            ),
-        )
+        return await say(update, question_problem(t))
     target = await _translating(context, draft)
     if target is None:
         return await _translations_left(update, context, draft)

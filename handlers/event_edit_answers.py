@@ -27,7 +27,13 @@ from handlers.event_input import (
     parse_moment,
     whole_number,
 )
-from handlers.event_problems import link_problem, seats_problem, title_problem, venue_problem
+from handlers.event_problems import (
+    deadline_not_before,
+    link_problem,
+    seats_problem,
+    title_problem,
+    venue_problem,
+)
 from handlers.text_input import clean_name
 from storage.event_edits import CONFIRM, EventEdit, Values, editable, quotas_of
 from storage.events import Event
@@ -207,13 +213,7 @@ async def _deadline(
     if isinstance(deadline, DateProblem):
         return await _say(update, moment_problem(t, deadline))
     if deadline >= starts:
-        return await _say(
-            update,
-            t._(
-                "Sign-up must end before the start ({start}). Please send an earlier date and "
-                "time, or tap “Until the start”."
-            ).format(start=when(t, starts)),
-        )
+        return await _say(update, deadline_not_before(t, starts))
     if deadline <= services.clock.now():
         return await _say(update, not_future(t))
     if deadline == event.registration_deadline:

@@ -1,17 +1,40 @@
-"""The sentences that tell staff what is wrong with a typed title, address, link or number of
-seats: the same whether they draft an event (handlers/event_draft.py) or change a published
-one (handlers/event_edit_answers.py)."""
+"""The sentences that tell staff what is wrong with a typed title, question, address, link,
+number of seats or registration deadline: the same whether they draft an event
+(handlers/event_draft.py) or change a published one (handlers/event_edit_answers.py)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.i18n import Translator
-from handlers.event_input import LINK_MAX, SEATS, TITLE_LENGTH, VENUE_LENGTH, LinkProblem
+from handlers.event_format import when
+from handlers.event_input import (
+    LINK_MAX,
+    QUESTION_LENGTH,
+    SEATS,
+    TITLE_LENGTH,
+    VENUE_LENGTH,
+    LinkProblem,
+)
 
 
 def title_problem(t: Translator) -> str:
     return t._("Please send a title of {low} to {high} characters on one line.").format(
         low=TITLE_LENGTH[0], high=TITLE_LENGTH[1]
     )
+
+
+def question_problem(t: Translator) -> str:
+    return t._("Please send a question of {low} to {high} characters on one line.").format(
+        low=QUESTION_LENGTH[0], high=QUESTION_LENGTH[1]
+    )
+
+
+def deadline_not_before(t: Translator, starts: datetime) -> str:
+    return t._(
+        "Sign-up must end before the start ({start}). Please send an earlier date and time, "
+        "or tap “Until the start”."
+    ).format(start=when(t, starts))
 
 
 def venue_problem(t: Translator) -> str:
