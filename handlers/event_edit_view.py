@@ -113,7 +113,7 @@ def closed_text(t: Translator, event: Event | None) -> str:
 
 
 def same_text(t: Translator) -> str:
-    return t._("That is how it is already. Please send something different, or tap “« Back”.")
+    return t._("That is how it is already. Please send something different, or tap “Back”.")
 
 
 def menu_screen(
@@ -292,10 +292,8 @@ async def question(
 def capacity_question(t: Translator, event: Event, seats: SeatsHeld) -> str:
     assert event.capacity is not None
     lines = [
-        t.ngettext(
-            "It has {capacity} seat now: {held} taken (confirmed or offered), {waiting} waiting.",
-            "It has {capacity} seats now: {held} taken (confirmed or offered), {waiting} waiting.",
-            event.capacity,
+        t._(
+            "Seats now: {capacity} · taken (confirmed or offered): {held} · waiting: {waiting}"
         ).format(capacity=event.capacity, held=seats.held, waiting=seats.waiting)
     ]
     if event.police_seats is not None and event.community_seats is not None:
@@ -377,7 +375,7 @@ async def confirmation(
                     lines.append(html.escape(edit.description))
         case "remove":
             lines.append(
-                t._("The translation into {language} is removed: “{title}”.").format(
+                t._("The translation into {language} will be removed: “{title}”.").format(
                     language=language, title=html.escape(current.title if current else "")
                 )
             )

@@ -304,7 +304,7 @@ async def test_capacity_cannot_fall_below_the_seats_taken_and_a_raise_goes_to_th
 
     asked = await tapped(staff, await edit_menu(staff), "🎟 Capacity")
     assert asked.plain == (
-        f"✏️ {TITLE}\nIt has 2 seats now: 2 taken (confirmed or offered), 2 waiting.\n"
+        f"✏️ {TITLE}\nSeats now: 2 · taken (confirmed or offered): 2 · waiting: 2\n"
         "How many seats should it have? Please send a number from 2 to 100000."
     )
     too_low = (
@@ -317,7 +317,7 @@ async def test_capacity_cannot_fall_below_the_seats_taken_and_a_raise_goes_to_th
         "-3": "An event needs at least one seat. Please send a number from 2 to 100000.",
         "many": "Please send the number of seats as a whole number from 2 to 100000.",
         "100001": "That is more than 100000 seats. Please send a number from 2 to 100000.",
-        "2": "That is how it is already. Please send something different, or tap “« Back”.",
+        "2": "That is how it is already. Please send something different, or tap “Back”.",
     }
     for text, said in wrong.items():
         assert (await answer(staff, text)).plain == said, text
@@ -377,7 +377,7 @@ async def test_capacity_keeps_the_seats_kept_for_each_side(
     await sign_up(team)  # a general seat
     asked = await tapped(staff, await edit_menu(staff), "🎟 Capacity")
     assert asked.plain == (
-        f"✏️ {TITLE}\nIt has 10 seats now: 1 taken (confirmed or offered), 0 waiting.\n"
+        f"✏️ {TITLE}\nSeats now: 10 · taken (confirmed or offered): 1 · waiting: 0\n"
         "Of them, 3 are kept for police contacts and 3 for community representatives.\n"
         "How many seats should it have? Please send a number from 7 to 100000."
     )
@@ -436,7 +436,7 @@ async def test_the_registration_deadline_and_a_start_before_it(
         "soon": "I could not read that. Please send the date and time like 2027-03-14 10:00 "
         "or 14.03.2027 10:00.",
         "08.02.2027 10:00": "That is how it is already. Please send something different, or "
-        "tap “« Back”.",
+        "tap “Back”.",
     }
     for text, said in wrong.items():
         assert (await answer(staff, text)).plain == said, text
@@ -556,7 +556,8 @@ async def test_titles_and_descriptions_per_language_and_translations_added_or_re
     assert asked.button_labels == ["🗑 Remove the translation into English", "« Back"]
     confirm = await tapped(staff, asked, "🗑 Remove the translation into English")
     assert confirm.plain == (
-        f"✏️ {TITLE}\nPlease check the change:\nThe translation into English is removed: “{TITLE}”."
+        f"✏️ {TITLE}\nPlease check the change:\n"
+        f"The translation into English will be removed: “{TITLE}”."
     )
     saved = await tapped(staff, confirm, "💾 Save")
     assert saved.plain == "✅ The change to “Dialogplattform <Köln>” is saved."
@@ -803,7 +804,7 @@ async def test_a_change_that_no_longer_fits_when_saved_is_asked_again(
     assert asked.plain == (
         "Meanwhile more seats were taken. 3 seats are taken (confirmed or offered), so the "
         "event needs at least 3. Please send a number from 3 to 100000.\n\n"
-        f"✏️ {TITLE}\nIt has 5 seats now: 3 taken (confirmed or offered), 0 waiting.\n"
+        f"✏️ {TITLE}\nSeats now: 5 · taken (confirmed or offered): 3 · waiting: 0\n"
         "How many seats should it have? Please send a number from 3 to 100000."
     )
     assert (await services.events.get(event_id)).capacity == 5  # type: ignore[union-attr]
