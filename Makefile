@@ -30,7 +30,7 @@ catalogs: $(STAMP)
 
 # Re-extract the msgids from the code into locales/messages.pot.
 extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 -c TRANSLATORS: --no-location \
 		--sort-output --project=kosizu-bot -o locales/messages.pot .
 
 # Merge the template into every language's catalog (new msgids appear untranslated).

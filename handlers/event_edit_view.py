@@ -299,8 +299,7 @@ def capacity_question(t: Translator, event: Event, seats: SeatsHeld) -> str:
     if event.police_seats is not None and event.community_seats is not None:
         lines.append(
             t._(
-                "Of them, {police} are kept for police contacts and {community} for community "
-                "representatives."
+                "Kept for police contacts: {police} · for community representatives: {community}"
             ).format(police=event.police_seats, community=event.community_seats)
         )
     lines.append(
@@ -341,6 +340,12 @@ def capacity_too_low(t: Translator, event: Event, seats: SeatsHeld) -> str:
     )
 
 
+def _arrow(t: Translator) -> str:
+    """From the old value to the new one: right-to-left languages point the other way."""
+    # TRANSLATORS: the arrow from an old value to a new one; “←” in right-to-left languages.
+    return t._("→")
+
+
 async def confirmation(
     context: BotContext, event: Event, edit: EventEdit, note: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -367,7 +372,7 @@ async def confirmation(
                 lines.append(t._("Description in {language}:").format(language=language))
                 if old:
                     lines.append(f"<i>{html.escape(_short(old))}</i>")
-                    lines.append("→")
+                    lines.append(_arrow(t))
                 if edit.description is None:
                     lines.append(t._("(no description)"))
                 else:
@@ -382,7 +387,7 @@ async def confirmation(
         case "time":
             assert edit.starts_at is not None and edit.ends_at is not None
             after = replace(event, starts_at=edit.starts_at, ends_at=edit.ends_at)
-            lines += [t._("🕒 Date and time:"), span(t, event), "→ " + span(t, after)]
+            lines += [t._("🕒 Date and time:"), span(t, event), _arrow(t) + " " + span(t, after)]
             deadline = deadline_after_change(event, edit.starts_at)
             assert deadline is not None and event.registration_deadline is not None
             if deadline != event.registration_deadline:
@@ -401,7 +406,7 @@ async def confirmation(
             lines += [
                 t._("Place:"),
                 staff_place(t, event.venue, event.online_url),
-                "→ " + staff_place(t, edit.venue, edit.online_url),
+                _arrow(t) + " " + staff_place(t, edit.venue, edit.online_url),
             ]
             told = True
         case "capacity":

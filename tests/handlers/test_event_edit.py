@@ -378,7 +378,7 @@ async def test_capacity_keeps_the_seats_kept_for_each_side(
     asked = await tapped(staff, await edit_menu(staff), "🎟 Capacity")
     assert asked.plain == (
         f"✏️ {TITLE}\nSeats now: 10 · taken (confirmed or offered): 1 · waiting: 0\n"
-        "Of them, 3 are kept for police contacts and 3 for community representatives.\n"
+        "Kept for police contacts: 3 · for community representatives: 3\n"
         "How many seats should it have? Please send a number from 7 to 100000."
     )
     assert (await answer(staff, "6")).plain == (
