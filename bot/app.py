@@ -5,7 +5,9 @@ Handler groups run in ascending order; inside a group the first matching handler
   -3  session: looks up (or creates) the member and picks their translator.
   -2  access: a suspended or lapsed member gets only what their status allows; a member
       whose consent is for an older privacy notice is asked again first.
-  -1  router: typed input goes to the conversation that asked last (bot/routing.py).
+  -1  router: typed input goes to the conversation that asked last (bot/routing.py). Before
+      it, a reply to a conversation the bot relays between two introduced members is passed
+      on, whatever question is open (handlers/contact_relay.py).
    0  features, then the catch-alls for unexpected input, which must come last.
 """
 
@@ -42,8 +44,14 @@ from handlers import (
     chat_guard,
     consent,
     contact,
+    contact_close,
     contact_consent,
+    contact_followup,
+    contact_queue,
+    contact_relay,
+    contact_stats,
     deleteme,
+    do_not_introduce,
     event_attendance,
     event_edit,
     event_export,
@@ -73,7 +81,7 @@ _PRIVATE = filters.ChatType.PRIVATE
 
 def build_application(services: Services, polling: PollingRequest) -> KosizuApplication:
     config = services.config
-    router = ConversationRouter(unexpected.unasked)
+    router = ConversationRouter(contact_relay.unasked)
     app = (
         ApplicationBuilder()
         .application_class(KosizuApplication, {"services": services})
@@ -136,6 +144,11 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
     contact_buttons: list[BaseHandler[Any, BotContext, Any]] = [
         CallbackQueryHandler(contact.mine_button, pattern=pattern(contact.MINE)),
         CallbackQueryHandler(contact_consent.button, pattern=pattern(contact_consent.PREFIX)),
+        # After an introduction: ending a relayed conversation, the follow-up's answers, and
+        # the "do not introduce me" list.
+        CallbackQueryHandler(contact_relay.button, pattern=pattern(contact_relay.PREFIX)),
+        CallbackQueryHandler(contact_followup.button, pattern=pattern(contact_followup.PREFIX)),
+        CallbackQueryHandler(do_not_introduce.tapped, pattern=pattern(do_not_introduce.PREFIX)),
     ]
     gate = access.AccessGate(
         suspended_may=data_rights,
@@ -157,10 +170,12 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         event_feedback.conversation(),
         event_edit.conversation(),
         contact_conversation,
+        contact_close.conversation(),
     ]
     app.add_handler(TypeHandler(Update, chat_guard.guard), group=-4)
     app.add_handler(TypeHandler(Update, session.attach_member), group=-3)
     app.add_handler(TypeHandler(Update, gate.enforce), group=-2)
+    app.add_handler(contact_relay.replies(), group=-1)
     app.add_handler(TypeHandler(Update, router.route), group=-1)
 
     features: list[BaseHandler[Any, BotContext, Any]] = [
@@ -191,6 +206,12 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         # Members' events buttons; those of signing up belong to its conversation above.
         CallbackQueryHandler(events.button, pattern=pattern(events.PREFIX)),
         *contact_buttons,
+        # The network team's queue of contact requests, its statistics, and a close
+        # message's preview buttons after the conversation ended.
+        CommandHandler("requests", contact_queue.show, filters=_PRIVATE),
+        CallbackQueryHandler(contact_queue.button, pattern=pattern(contact_queue.PREFIX)),
+        CallbackQueryHandler(contact_stats.button, pattern=pattern(contact_stats.PREFIX)),
+        CallbackQueryHandler(contact_close.preview_button, pattern=pattern(contact_close.PREFIX)),
         home_button,
         help_button,
         language_button,
@@ -198,8 +219,9 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
     catch_alls = [
         MessageHandler(filters.UpdateType.EDITED_MESSAGE, unexpected.edited_message),
         MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, unexpected.unknown_command),
-        MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, unexpected.text),
-        MessageHandler(filters.UpdateType.MESSAGE, unexpected.other_content),
+        # Text or anything else nothing asked for (while a conversation is relayed, how to
+        # write in it instead).
+        MessageHandler(filters.UpdateType.MESSAGE, contact_relay.unasked),
         CallbackQueryHandler(unexpected.stale_button),
     ]
     router.watch(conversations, [h for h in features if h not in conversations])

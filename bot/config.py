@@ -36,6 +36,15 @@ class Config:
     # one is asked after that many (handlers/contact_jobs.py).
     contact_remind_hours: int = 48
     contact_pass_hours: int = 72
+    # Contact requests' retention (the daily retention job): the message goes this many days
+    # after the request closed, the rest of the row (kept for the statistics) after that many.
+    contact_message_days: int = 90
+    contact_retention_days: int = 730
+    # After an introduction: how long the bot relays between two members when one shares
+    # nothing reachable, and when both are asked whether they got in touch
+    # (handlers/contact_relay.py, handlers/contact_followup.py).
+    contact_relay_days: int = 14
+    contact_followup_days: int = 14
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_token: bool = True) -> Config:
@@ -94,6 +103,15 @@ class Config:
                 "KOSIZU_CONTACT_REMIND_HOURS must be less than KOSIZU_CONTACT_PASS_HOURS: the "
                 "reminder comes before the request passes to the next person."
             )
+        message_days = _days(env, "KOSIZU_CONTACT_MESSAGE_DAYS", 90)
+        retention_days = _days(env, "KOSIZU_CONTACT_RETENTION_DAYS", 730)
+        if message_days > retention_days:
+            raise ConfigError(
+                "KOSIZU_CONTACT_MESSAGE_DAYS must not be more than KOSIZU_CONTACT_RETENTION_DAYS: "
+                "a request's message goes no later than the request itself."
+            )
+        relay_days = _days(env, "KOSIZU_CONTACT_RELAY_DAYS", 14)
+        followup_days = _days(env, "KOSIZU_CONTACT_FOLLOWUP_DAYS", 14)
         return cls(
             token=token,
             db_path=db_path,
@@ -104,6 +122,10 @@ class Config:
             privacy_dir=env.get("KOSIZU_PRIVACY_DIR", "").strip() or None,
             contact_remind_hours=remind,
             contact_pass_hours=pass_on,
+            contact_message_days=message_days,
+            contact_retention_days=retention_days,
+            contact_relay_days=relay_days,
+            contact_followup_days=followup_days,
         )
 
 
@@ -113,4 +135,13 @@ def _hours(env: Mapping[str, str], name: str, default: int) -> int:
         return default
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 24 * 90:
         raise ConfigError(f"{name} must be a whole number of hours from 1 to 2160, not {text!r}.")
+    return int(text)
+
+
+def _days(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 3650:
+        raise ConfigError(f"{name} must be a whole number of days from 1 to 3650, not {text!r}.")
     return int(text)

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from bot import commands
@@ -24,11 +25,12 @@ from bot.scheduling import (
     Scheduler,
     ensure_core_items,
     ensure_recurring,
-    run_retention,
+    retention_job,
 )
 from bot.services import Services
 from bot.updates import POLL_TIMEOUT, PollingRequest, UpdatePump
-from handlers import contact_jobs, events, reconfirmation
+from handlers import contact_followup, contact_jobs, contact_relay, events, reconfirmation
+from storage.contact_retention import ContactRetention
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -84,10 +86,18 @@ async def serve(
         polling = PollingRequest()
         app = build_application(services, polling)
         scheduler = Scheduler(db, services.schedule, clock, config.timezone)
-        scheduler.register(RETENTION_KIND, run_retention)
+        contact_retention = ContactRetention(
+            messages_after=timedelta(days=config.contact_message_days),
+            rows_after=timedelta(days=config.contact_retention_days),
+        )
+        scheduler.register(RETENTION_KIND, retention_job(contact_retention))
         scheduler.register(reconfirmation.KIND, reconfirmation.job(catalogs))
         scheduler.register(events.KIND, events.job(catalogs))
         scheduler.register(contact_jobs.KIND, contact_jobs.job(catalogs, config))
+        scheduler.register(contact_relay.KIND, contact_relay.job(catalogs))
+        scheduler.register(
+            contact_followup.KIND, contact_followup.job(catalogs, config.contact_followup_days)
+        )
         await ensure_core_items(services.schedule, clock, config.timezone)
         await ensure_recurring(
             services.schedule, clock, config.timezone, reconfirmation.KIND, reconfirmation.CRON
@@ -96,6 +106,11 @@ async def serve(
         await ensure_recurring(
             services.schedule, clock, config.timezone, contact_jobs.KIND, contact_jobs.CRON
         )
+        for kind, cron in (
+            (contact_relay.KIND, contact_relay.CRON),
+            (contact_followup.KIND, contact_followup.CRON),
+        ):
+            await ensure_recurring(services.schedule, clock, config.timezone, kind, cron)
         async with app:
             await app.start()
             await commands.publish(app.bot, catalogs)

@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.recurrence import Cron
 from storage.applications import ApplicationRepository
 from storage.audit import AuditRepository
+from storage.contact_retention import ContactRetention, prune_contact_requests
 from storage.db import Database, Transaction
 from storage.inbox import InboxRepository
 from storage.invites import InviteRepository
@@ -90,16 +91,33 @@ class Scheduler:
         return ran
 
 
-async def run_retention(tx: Transaction, item: ScheduledItem, now: datetime) -> None:
+def retention_job(contacts: ContactRetention) -> JobHandler:
+    """The retention job with the configured contact-request retention."""
+
+    async def run(tx: Transaction, item: ScheduledItem, now: datetime) -> None:
+        await run_retention(tx, item, now, contacts=contacts)
+
+    return run
+
+
+async def run_retention(
+    tx: Transaction,
+    item: ScheduledItem,
+    now: datetime,
+    *,
+    contacts: ContactRetention,
+) -> None:
     """Forget what is no longer needed: handled update ids, settled outbox rows, old runs,
     old wrong-code records, applications refused or left unfinished 30 days ago (with the
-    applicant's data), and answers to sensitive event questions 30 days after the event."""
+    applicant's data), answers to sensitive event questions 30 days after the event, and
+    contact requests' messages and then rows (storage/contact_retention.py)."""
     updates = await InboxRepository.prune_handled(tx, now - UPDATE_ID_MEMORY)
     messages = await OutboxRepository.prune_finished(tx, now - OUTBOX_MEMORY)
     runs = await ScheduleRepository.prune_runs(tx, now - RUN_MEMORY)
     failures = await InviteRepository.prune_failures(tx, now - INVITE_FAILURE_MEMORY)
     applications = await ApplicationRepository.expire(tx, now)
     answers = await RegistrationRepository.prune_sensitive_answers(tx, now)
+    contact = await prune_contact_requests(tx, now, contacts)
     await AuditRepository.record(
         tx,
         now,
@@ -107,7 +125,9 @@ async def run_retention(tx: Transaction, item: ScheduledItem, now: datetime) -> 
         object_type="scheduled_item",
         object_id=item.id,
         detail=f"updates={updates} outbox={messages} runs={runs} invite_failures={failures}"
-        f" applications={applications} sensitive_answers={answers}",
+        f" applications={applications} sensitive_answers={answers}"
+        f" contact_messages={contact.messages} contact_drafts={contact.drafts}"
+        f" contact_requests={contact.requests}",
     )
 
 

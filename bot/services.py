@@ -12,9 +12,13 @@ from storage.applications import ApplicationRepository
 from storage.audit import AuditRepository
 from storage.chats import ForeignChatRepository
 from storage.consents import ConsentRepository
+from storage.contact_followups import FollowupRepository
+from storage.contact_queue import ContactQueueRepository
+from storage.contact_stats import ContactStatsRepository
 from storage.contacts import ContactRepository
 from storage.conversations import ConversationRepository
 from storage.db import Database
+from storage.do_not_introduce import DoNotIntroduceRepository
 from storage.event_edits import EventEditRepository
 from storage.events import EventRepository
 from storage.feedback import FeedbackRepository
@@ -28,6 +32,7 @@ from storage.personal_data import PersonalDataRepository
 from storage.profiles import ProfileRepository
 from storage.reconfirmation import ReconfirmationRepository
 from storage.registrations import RegistrationRepository
+from storage.relays import RelayRepository
 from storage.schedule import ScheduleRepository
 
 
@@ -58,6 +63,12 @@ class Services:
     feedback: FeedbackRepository
     event_edits: EventEditRepository
     contacts: ContactRepository
+    # After an introduction (issue 5, part 2): relay, follow-up, "do not introduce me".
+    relays: RelayRepository
+    contact_followups: FollowupRepository
+    do_not_introduce: DoNotIntroduceRepository
+    contact_queue: ContactQueueRepository
+    contact_stats: ContactStatsRepository
 
     @classmethod
     def create(
@@ -94,4 +105,9 @@ class Services:
             feedback=FeedbackRepository(db),
             event_edits=EventEditRepository(db),
             contacts=ContactRepository(db, config.timezone),
+            relays=RelayRepository(db),
+            contact_followups=FollowupRepository(db),
+            do_not_introduce=DoNotIntroduceRepository(db),
+            contact_queue=ContactQueueRepository(db),
+            contact_stats=ContactStatsRepository(db),
         )

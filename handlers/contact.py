@@ -99,14 +99,20 @@ def _mine_button(t: Translator) -> InlineKeyboardButton:
 
 def limit_text(t: Translator, limit: LimitReached) -> str:
     if limit.limit is Limit.OPEN:
-        return t._(
+        return t.ngettext(
+            "You already have {count} open request, the most at one time. Please wait until "
+            "it is answered, or withdraw it under “My requests”.",
             "You already have {count} open requests, the most at one time. Please wait until "
-            "one is answered, or withdraw one under “My requests”."
+            "one is answered, or withdraw one under “My requests”.",
+            MAX_OPEN,
         ).format(count=MAX_OPEN)
     assert limit.until is not None
-    return t._(
+    return t.ngettext(
+        "You have sent {count} request in the last 24 hours, the most allowed. You can send "
+        "the next one from {time}.",
         "You have sent {count} requests in the last 24 hours, the most allowed. You can send "
-        "the next one from {time}."
+        "the next one from {time}.",
+        MAX_PER_DAY,
     ).format(count=MAX_PER_DAY, time=t.datetime(limit.until, "short"))
 
 
@@ -118,7 +124,8 @@ def _topic_screen(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     assert member.role is not None
     text = t._(
         "🤝 <b>Request a contact</b>\n"
-        "The bot introduces you to a {other} who agrees to it. Until then they see only the "
+        "The bot introduces you to someone of the other side ({other}) who agrees to it. Until "
+        "then they see only the "
         "topic, the region and the type of your organisation, not who you are.\n\n"
         "What is it about?"
     ).format(other=_other_side(t, member.role))
@@ -140,7 +147,7 @@ async def _region_screen(
     rows += [others[i : i + 2] for i in range(0, len(others), 2)]
     text = topic_line(t, request) + "\n\n" + t._("Which region is it about?")
     if own:
-        text += " " + t._("📍 marks yours.")
+        text += " " + t._("📍 marks your regions.")
     return text, InlineKeyboardMarkup(rows)
 
 
@@ -175,7 +182,7 @@ def _preview(t: Translator, request: ContactRequest) -> tuple[str, InlineKeyboar
     if request.topic == NETWORK_TEAM:
         goes_to = t._("To: the network team")
     else:
-        goes_to = t._("To: a {role}").format(role=_other_side(t, request.asker_role))
+        goes_to = t._("To: {role}").format(role=_other_side(t, request.asker_role))
     lines = [
         t._("<b>Your request</b>: please check it before you send it."),
         "",
@@ -437,7 +444,8 @@ async def _send(update: Update, context: BotContext, draft: ContactRequest) -> s
         text = t._("📨 Your message is with the network team. They will get back to you.")
     elif result.outcome is Submitted.ASKED:
         text = t._(
-            "📨 Your request is sent. A suitable {other} is being asked now. You will hear "
+            "📨 Your request is sent. Someone suitable of the other side ({other}) is being asked "
+            "now. You will hear "
             "from the bot as soon as someone agrees; until then nobody learns who you are."
         ).format(other=_other_side(t, request.asker_role))
     else:
@@ -471,9 +479,12 @@ async def typed(update: Update, context: BotContext) -> str | int:
     low, high = MESSAGE_LENGTH
     if len(text) < low:
         await message.reply_text(
-            t._(
+            t.ngettext(
+                "That is too short. Please write at least {low} character, so the other side "
+                "can tell what it is about.",
                 "That is too short. Please write at least {low} characters, so the other side "
-                "can tell what it is about."
+                "can tell what it is about.",
+                low,
             ).format(low=low)
         )
         return DRAFTING
@@ -536,7 +547,7 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 def _state_line(t: Translator, request: ContactRequest) -> str:
     if request.state == "matching":
-        return t._("🔎 Looking for a suitable {other}").format(
+        return t._("🔎 Looking for someone suitable ({other})").format(
             other=_other_side(t, request.asker_role)
         )
     if request.state == "queued":

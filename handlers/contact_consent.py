@@ -23,6 +23,7 @@ Decisions the design left open, and why:
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -32,6 +33,7 @@ from bot.callbacks import number_part, pack, unpack
 from bot.contact_details import format_phone
 from bot.context import BotContext
 from bot.i18n import N_, Catalogs, Translator
+from handlers import contact_relay
 from handlers.labels import ORGANISATION_TYPE_LABELS, REGION_LABELS, ROLE_LABELS, TOPIC_LABELS
 from handlers.navigation import answer_stale, drop_buttons, replace
 from storage.contacts import (
@@ -44,6 +46,7 @@ from storage.contacts import (
     Party,
     Recipient,
 )
+from storage.relays import reachable as details_reachable
 
 PREFIX = "cr"
 ACTIONS = ("accept", "decline", "pass")
@@ -98,34 +101,34 @@ def question_keyboard(t: Translator, candidate: Candidate) -> InlineKeyboardMark
     return InlineKeyboardMarkup(
         [
             [button(t._("✅ Accept"), "accept")],
-            [button(t._("Decline"), "decline"), button(t._("Pass to staff"), "pass")],
+            [button(t._("Decline"), "decline"), button(t._("Pass to the network team"), "pass")],
         ]
     )
 
 
-def notices(catalogs: Catalogs, pass_hours: int) -> ContactNotices:
+def notices(catalogs: Catalogs, pass_hours: int, remind_hours: int) -> ContactNotices:
     """What the bot sends on its own about requests, in each recipient's language."""
 
-    def explanation(t: Translator) -> list[str]:
+    def explanation(t: Translator, hours: int) -> list[str]:
         return [
             "",
             t._(
                 "Only if you accept do you see their message and the name of their "
                 "organisation, and you both receive each other's contact details as you chose "
                 "them in your profile. If you decline, nobody is told and the request goes to "
-                "someone else. “Pass to staff” hands it to the network team."
+                "someone else. “Pass to the network team” hands it to them."
             ),
             t.ngettext(
                 "Please answer within {count} hour; after that the request goes to someone else.",
                 "Please answer within {count} hours; after that the request goes to someone else.",
-                pass_hours,
-            ).format(count=pass_hours),
+                hours,
+            ).format(count=hours),
         ]
 
     def ask(request: ContactRequest, who: Recipient, candidate: Candidate) -> dict[str, Any]:
         t = catalogs.for_member(who.language, who.app_language)
         lines = [t._("🤝 <b>Would you agree to be introduced?</b>"), *question_lines(t, request)]
-        lines += explanation(t)
+        lines += explanation(t, pass_hours)
         return {"text": "\n".join(lines), "reply_markup": question_keyboard(t, candidate).to_dict()}
 
     def remind(request: ContactRequest, who: Recipient, candidate: Candidate) -> dict[str, Any]:
@@ -133,7 +136,7 @@ def notices(catalogs: Catalogs, pass_hours: int) -> ContactNotices:
         lines = [
             t._("⏰ <b>Reminder: a contact request is waiting for your answer.</b>"),
             *question_lines(t, request),
-            *explanation(t)[:2],
+            *explanation(t, pass_hours - remind_hours),  # the hours that are left
         ]
         return {"text": "\n".join(lines), "reply_markup": question_keyboard(t, candidate).to_dict()}
 
@@ -142,19 +145,24 @@ def notices(catalogs: Catalogs, pass_hours: int) -> ContactNotices:
         reason = request.queued_reason or "no_candidates"
         lines = [
             t._("📨 <b>A contact request is waiting for the network team.</b>"),
-            t._("From: a {role}").format(role=t._(ROLE_LABELS[request.asker_role])),
+            t._("From: {role}").format(role=t._(ROLE_LABELS[request.asker_role])),
             topic_line(t, request),
             region_line(t, request),
             t._("Why: {reason}").format(reason=t._(QUEUE_REASON_LABELS[reason])),
         ]
-        return {"text": "\n".join(lines)}
+        # The request's card in the staff queue (handlers/contact_queue.py).
+        card = InlineKeyboardButton(
+            t._("📨 Open the request"), callback_data=pack("cq", "show", request.id)
+        )
+        return {"text": "\n".join(lines), "reply_markup": InlineKeyboardMarkup([[card]]).to_dict()}
 
     return ContactNotices(ask=ask, remind=remind, queued=queued)
 
 
 def notices_for(context: BotContext) -> ContactNotices:
     services = context.services
-    return notices(services.catalogs, services.config.contact_pass_hours)
+    config = services.config
+    return notices(services.catalogs, config.contact_pass_hours, config.contact_remind_hours)
 
 
 # ---------------------------------------------------------------- the introduction
@@ -162,8 +170,7 @@ def notices_for(context: BotContext) -> ContactNotices:
 
 def reachable(party: Party) -> bool:
     """Whether the details give a way to get in touch without the bot."""
-    details = party.details
-    return bool(details.phone or details.email or details.username)
+    return details_reachable(party.details)
 
 
 def detail_lines(t: Translator, party: Party) -> list[str]:
@@ -198,19 +205,22 @@ def detail_lines(t: Translator, party: Party) -> list[str]:
     return lines
 
 
-def introduction(catalogs: Catalogs) -> Introduction:
+def introduction(catalogs: Catalogs, relay_days: int | None = None) -> Introduction:
+    """With ``relay_days``, an introduction where one side shares nothing reachable says how
+    to write through the bot (the Accept opens the relay: storage/relays.py)."""
+
     def build(request: ContactRequest, to: Party, about: Party) -> dict[str, Any]:
         t = catalogs.for_member(to.recipient.language, to.recipient.app_language)
         role = t._(ROLE_LABELS[about.role])
         if about.role == request.asker_role:
             opening = t._(
-                "🤝 <b>Introduction</b>\nHere are the details of the {role} you agreed to be "
-                "introduced to."
+                "🤝 <b>Introduction</b>\nHere are the details of the person you agreed to be "
+                "introduced to ({role})."
             )
         else:
             opening = t._(
-                "🤝 <b>Introduction</b>\nA {role} has agreed to be introduced to you about your "
-                "request."
+                "🤝 <b>Introduction</b>\nSomeone from the other side ({role}) has agreed to be "
+                "introduced to you about your request."
             )
         lines = [
             opening.format(role=role),
@@ -219,12 +229,20 @@ def introduction(catalogs: Catalogs) -> Introduction:
             "",
             *detail_lines(t, about),
             "",
-            t._(
-                "Please get in touch directly. These details are shared with you for this "
-                "contact only; please do not pass them on."
-            ),
         ]
-        return {"text": "\n".join(lines)}
+        relay = relay_days is not None and not (reachable(to) and reachable(about))
+        if relay and relay_days is not None and request.introduced_at is not None:
+            ends_at = request.introduced_at + timedelta(days=relay_days)
+            lines += contact_relay.relay_lines(t, ends_at, relay_days, reachable(about))
+        else:
+            lines.append(
+                t._(
+                    "Please get in touch directly. These details are shared with you for this "
+                    "contact only; please do not pass them on."
+                )
+            )
+        markup = contact_relay.intro_keyboard(t, request.id, relay_open=relay)
+        return {"text": "\n".join(lines), "reply_markup": markup.to_dict()}
 
     return build
 
@@ -300,9 +318,10 @@ async def button(update: Update, context: BotContext) -> None:
             position,
             member.id,
             now,
-            introduction(services.catalogs),
+            introduction(services.catalogs, services.config.contact_relay_days),
             candidate_username=None if user is None else user.username,
             asker_username=asker_username,
+            relay_for=timedelta(days=services.config.contact_relay_days),
         )
     elif parts[0] == "decline":
         result = await contacts.decline(request_id, position, member.id, now, notices_now)

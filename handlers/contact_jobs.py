@@ -32,7 +32,7 @@ CRON = "*/5 * * * *"
 
 
 def job(catalogs: Catalogs, config: Config) -> JobHandler:
-    the_notices = notices(catalogs, config.contact_pass_hours)
+    the_notices = notices(catalogs, config.contact_pass_hours, config.contact_remind_hours)
     remind_after = timedelta(hours=config.contact_remind_hours)
     pass_after = timedelta(hours=config.contact_pass_hours)
 

@@ -44,6 +44,7 @@ def help_text(t: Translator, member: Member) -> str:
                 "",
                 t._("<b>For the network team</b>"),
                 t._("/applications – applications waiting for a decision"),
+                t._("/requests – contact requests waiting for the team: assign, close, statistics"),
                 t._("/members – members, lapsed roles, suspensions"),
                 t._("/organisations – add and edit organisations"),
                 t._("/newevent – create and publish an event step by step"),

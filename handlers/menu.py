@@ -9,6 +9,7 @@ from handlers import (
     apply,
     consent,
     contact,
+    contact_queue,
     events,
     events_admin,
     invite,
@@ -47,6 +48,7 @@ async def main_menu(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
             )
         if member.is_active_staff:
             waiting = await context.services.applications.count_pending()
+            requests = await context.services.contacts.count_queued()
             rows += [
                 [
                     InlineKeyboardButton(
@@ -54,6 +56,7 @@ async def main_menu(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
                         callback_data=apply.REVIEW_OPEN,
                     )
                 ],
+                [contact_queue.menu_button(t, requests)],
                 [InlineKeyboardButton(t._("✉️ Invite"), callback_data=invite.OPEN)],
                 [InlineKeyboardButton(t._("🗓 Manage events"), callback_data=events_admin.OPEN)],
                 [

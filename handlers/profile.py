@@ -42,6 +42,7 @@ from bot.contact_details import (
 )
 from bot.context import BotContext
 from bot.i18n import N_, Translator
+from handlers import do_not_introduce
 from handlers.labels import REGION_LABELS, ROLE_LABELS, TOPIC_LABELS
 from handlers.navigation import answer_stale, home_button, replace
 from handlers.pickers import DONE, multi_select
@@ -188,10 +189,19 @@ def card(
             ],
             [_button(t._("📞 Phone"), _Do.PHONE), _button(t._("✉️ E-mail"), _Do.EMAIL)],
             [_button(t._("🔒 Sharing"), _Do.SHARING)],
+            *_not_introduced_row(t, profile),
             [home_button(t)],
         ]
     )
     return "\n".join(lines), keyboard
+
+
+def _not_introduced_row(t: Translator, profile: Profile) -> list[list[InlineKeyboardButton]]:
+    """The "do not introduce me" list, for those who can be introduced (a small addition for
+    handlers/do_not_introduce.py)."""
+    if profile.status != "active" or profile.role not in ("community", "police"):
+        return []
+    return [[do_not_introduce.list_button(t, profile.not_introduced)]]
 
 
 def _name_prompt(t: Translator, profile: Profile) -> tuple[str, InlineKeyboardMarkup]:

@@ -226,6 +226,7 @@ class SimUser(ChatBase):
         content: bytes = _PNG_1X1,
         *,
         caption: str | None = None,
+        reply_to: int | None = None,
     ) -> int:
         big = self._emu._register_file(SentFile("photo.jpg", content, "image/jpeg", kind="photo"))
         small = self._emu._register_file(SentFile("photo.jpg", content, "image/jpeg", kind="photo"))
@@ -248,7 +249,7 @@ class SimUser(ChatBase):
         body: dict[str, Any] = {"photo": photo}
         if caption:
             body["caption"] = caption
-        return _must(self._send(body, files={"photo": big}))
+        return _must(self._send(body, files={"photo": big}, reply_to=reply_to))
 
     def send_document(
         self,
@@ -257,6 +258,7 @@ class SimUser(ChatBase):
         *,
         mime_type: str | None = None,
         caption: str | None = None,
+        reply_to: int | None = None,
     ) -> int:
         mime = mime_type or self._emu._guess_mime(filename)
         file = self._emu._register_file(SentFile(filename, content, mime, kind="document"))
@@ -270,7 +272,7 @@ class SimUser(ChatBase):
         body: dict[str, Any] = {"document": doc}
         if caption:
             body["caption"] = caption
-        return _must(self._send(body, files={"document": file}))
+        return _must(self._send(body, files={"document": file}, reply_to=reply_to))
 
     def send_location(self, latitude: float = 52.52, longitude: float = 13.405) -> int:
         body = {"location": {"latitude": latitude, "longitude": longitude}}

@@ -46,6 +46,7 @@ from storage.db import Database, Transaction
 from storage.outbox import OutboxRepository
 from storage.profiles import SharedDetails
 from storage.regions import NATIONWIDE, neighbours
+from storage.relays import needs_relay, open_relay
 from storage.timefmt import from_db, from_db_optional, to_db
 from storage.vocabulary import REGIONS, TOPICS
 
@@ -427,9 +428,11 @@ class ContactRepository:
         *,
         candidate_username: str | None,
         asker_username: str | None,
+        relay_for: timedelta | None = None,
     ) -> AnswerResult:
         """The candidate agrees: both sides get an introduction with exactly what the other
-        shares (protected from forwarding), and each reveal writes one audit row."""
+        shares (protected from forwarding), and each reveal writes one audit row. When one
+        side shares nothing reachable, the bot relays between them for ``relay_for``."""
         async with self._db.transaction() as tx:
             checked = await _unanswered(tx, request_id, position, member_id)
             if isinstance(checked, AnswerResult):
@@ -456,6 +459,8 @@ class ContactRepository:
                 (stamp, stamp, member_id, request_id),
             )
             request = await _get(tx, request_id)
+            if relay_for is not None and needs_relay(asker.details, accepter.details):
+                await open_relay(tx, request_id, now, relay_for)
             for to, about, side in ((asker, accepter, "asker"), (accepter, asker, "candidate")):
                 payload = {**introduce(request, to, about), "protect_content": True}
                 await OutboxRepository.enqueue(
@@ -544,22 +549,49 @@ class ContactRepository:
     ) -> bool:
         """Ask one given member about a queued request (staff assigning by hand). They are
         asked like any candidate: the consent stays theirs. False when the request is not
-        queued or the member may not be asked about it."""
+        queued, its asker may no longer ask, or the member may not be asked about it. Staff
+        assigning writes the audit row ``contact.assign`` (ids only)."""
         async with self._db.transaction() as tx:
             request = await _get_optional(tx, request_id)
             if request is None or request.state != "queued" or request.asker_id is None:
                 return False
+            if await _asker(tx, request.asker_id) is None:
+                return False  # suspended or lapsed meanwhile: the job withdraws it
             found = await _eligible(tx, request, self._today(now), member_id=member_id)
             if not found:
                 return False
-            await tx.execute(
+            changed = await tx.execute(
                 "UPDATE contact_requests SET state = 'matching', assigned_by = ?"
                 " WHERE id = ? AND state = 'queued'",
                 (assigned_by, request_id),
             )
+            if not changed:
+                return False
             request = await _get(tx, request_id)
             await _ask(tx, request, found[0], now, notices, assigned_by=assigned_by)
+            if assigned_by is not None:
+                await AuditRepository.record(
+                    tx,
+                    now,
+                    "contact.assign",
+                    actor_id=assigned_by,
+                    object_type="contact_request",
+                    object_id=request_id,
+                    detail=f"member={member_id}",
+                )
         return True
+
+    async def assignable(self, request_id: int, now: datetime) -> list[int]:
+        """Everyone staff may assign to a queued request (ask_member accepts exactly these),
+        best first: its region, then neighbouring ones or nationwide, then the rest."""
+        async with self._db.transaction() as tx:
+            request = await _get_optional(tx, request_id)
+            if request is None or request.state != "queued" or request.asker_id is None:
+                return []
+            if await _asker(tx, request.asker_id) is None:
+                return []
+            found = await _eligible(tx, request, self._today(now), everyone=True)
+        return [who.member_id for who in found]
 
 
 # ---------------------------------------------------------------- inside a transaction
@@ -783,17 +815,23 @@ async def _ask(
 
 
 async def _eligible(
-    tx: Transaction, request: ContactRequest, today: date, *, member_id: int | None = None
+    tx: Transaction,
+    request: ContactRequest,
+    today: date,
+    *,
+    member_id: int | None = None,
+    everyone: bool = False,
 ) -> list[Recipient]:
     """Who may be asked about the request, best first (or whether ``member_id`` may: staff
-    choose by hand, so tiers and topics do not bind them).
+    choose by hand, so tiers and topics do not bind them; ``everyone``: all whom staff may
+    choose, those beyond the tiers last).
 
     Tiers: (1) covers the request's region — anyone, for a nationwide request; (2) covers a
     neighbouring Bundesland or the whole country. Within a tier: fewest questions open now,
     then not introduced to this asker before, then asked longest ago (never first), then id.
     """
     near = sorted(neighbours(request.region) | {NATIONWIDE}) if request.region != NATIONWIDE else []
-    by_hand = member_id is not None
+    by_hand = member_id is not None or everyone
     params: dict[str, object] = {
         "side": request.other_side,
         "asker": request.asker_id,
@@ -804,6 +842,7 @@ async def _eligible(
         "today": today.isoformat(),
         "member": member_id,
         "by_hand": int(by_hand),
+        "limit": -1 if everyone else 1,
         **{f"near{i}": region for i, region in enumerate(near)},
     }
     near_list = ",".join(f":near{i}" for i in range(len(near))) or "NULL"
@@ -835,7 +874,7 @@ async def _eligible(
         "     WHERE t.member_id = m.id AND t.topic = :topic)"
         "   OR NOT EXISTS (SELECT 1 FROM member_topics t WHERE t.member_id = m.id)))"
         " SELECT * FROM ranked WHERE tier IS NOT NULL OR :by_hand"
-        " ORDER BY tier, open_questions, met_before, last_asked, id LIMIT 1",
+        " ORDER BY coalesce(tier, 3), open_questions, met_before, last_asked, id LIMIT :limit",
         params,
     )
     return [_recipient(r) for r in rows]

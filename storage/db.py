@@ -114,6 +114,9 @@ class Database:
         await self._conn.execute("PRAGMA journal_mode = WAL")
         await self._conn.execute("PRAGMA synchronous = FULL")
         await self._conn.execute("PRAGMA foreign_keys = ON")
+        # What is deleted or overwritten (an update's payload once handled, relayed texts in
+        # it, erased members) is zeroed in the file too, not merely unlinked.
+        await self._conn.execute("PRAGMA secure_delete = ON")
 
     async def close(self) -> None:
         await self._conn.close()

@@ -31,7 +31,7 @@ class PersonalDataRepository:
             if rule.member_key is None:
                 continue
             rows = await self._db.fetchall(
-                f"SELECT * FROM {table} WHERE {rule.member_key} = ?",
+                rule.export or f"SELECT * FROM {table} WHERE {rule.member_key} = ?",
                 (_key_value(rule, member.id, member.telegram_user_id),),
             )
             found[table] = [dict(row) for row in rows]

@@ -61,6 +61,8 @@ class Profile:
     snoozed_until: date | None
     regions: tuple[str, ...]  # in the order of storage.vocabulary.REGIONS
     topics: tuple[str, ...]  # in the order of storage.vocabulary.TOPICS
+    # How many people are on their "do not introduce me" list (storage/do_not_introduce.py).
+    not_introduced: int = 0
 
     def shares(self, field: str) -> bool:
         return bool(getattr(self, f"share_{field}"))
@@ -84,7 +86,9 @@ class ProfileRepository:
 
     async def get(self, member_id: int) -> Profile | None:
         row = await self._db.fetchone(
-            "SELECT members.*, organisations.name AS organisation_name FROM members"
+            "SELECT members.*, organisations.name AS organisation_name,"
+            " (SELECT count(*) FROM do_not_introduce WHERE member_id = members.id)"
+            " AS not_introduced FROM members"
             " LEFT JOIN organisations ON organisations.id = members.organisation_id"
             " WHERE members.id = ?",
             (member_id,),
@@ -201,4 +205,5 @@ def _profile(row: sqlite3.Row, regions: set[str], topics: set[str]) -> Profile:
         else date.fromisoformat(row["snoozed_until"]),
         regions=tuple(r for r in REGIONS if r in regions),
         topics=tuple(t for t in TOPICS if t in topics),
+        not_introduced=row["not_introduced"],
     )

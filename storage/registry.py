@@ -15,6 +15,9 @@ class Erasure(Enum):
     DELETE_ROWS = "delete the member's rows"
     CLEAR_PAYLOAD = "nothing lasting: the personal part is cleared once used"
     KEEP_IDS = "kept: internal ids only, unlinked from the person when the member row goes"
+    # Rows that feed the statistics: the member's id and what they wrote are cleared (by the
+    # foreign keys and a trigger, so every erasure path does it), the rest stays.
+    ANONYMISE = "kept without the member: their id and their own words are cleared"
     NOT_PERSONAL = "holds no personal data"
 
 
@@ -30,6 +33,9 @@ class TableRule:
     member_key: str | None  # the column that identifies the member's rows
     erasure: Erasure
     retention: str
+    # The member's rows as /mydata exports them: a SELECT with one ``?`` for the member key.
+    # None: every column of the rows whose key is the member's.
+    export: str | None = None
 
     @property
     def key_kind(self) -> KeyKind:
@@ -175,20 +181,36 @@ REGISTRY: dict[str, TableRule] = {
     # Contact requests (storage/contacts.py). Erasure: the foreign keys unlink the member and
     # a trigger (migration 0008) drops their message, their draft and undelivered
     # introductions carrying their details; topic, region, outcome and dates stay for the
-    # statistics. (Part 3 of issue 5 may turn this into an erasure kind of its own.)
+    # statistics until the retention (storage/contact_retention.py) deletes them.
     "contact_requests": TableRule(
         "a member's requests to be introduced: their side and organisation type, topic, "
         "region, their message, the outcome and its dates",
         "asker_id",
-        Erasure.KEEP_IDS,
-        "the message until the request is withdrawn or its retention ends; the rest for "
-        "the statistics",
+        Erasure.ANONYMISE,
+        "the message until the request is withdrawn or closed by staff, else 90 days after "
+        "it closed (KOSIZU_CONTACT_MESSAGE_DAYS); an unsent draft 90 days; the rest for the "
+        "statistics, 730 days after it closed (KOSIZU_CONTACT_RETENTION_DAYS)",
+        export="SELECT id, asker_role, organisation_type, topic, region, message, state,"
+        " queued_reason, created_at, submitted_at, queued_at, introduced_at, closed_at"
+        " FROM contact_requests WHERE asker_id = ? ORDER BY id",
     ),
     "contact_candidates": TableRule(
         "who was asked about which contact request, when, and what they answered",
         "member_id",
-        Erasure.KEEP_IDS,
+        Erasure.ANONYMISE,
         "as the request",
+        # What the member was shown when asked, never the asker's message or person.
+        export="SELECT c.request_id, q.topic, q.region, q.asker_role, q.organisation_type,"
+        " c.asked_at, c.reminded_at, c.answered_at, c.answer,"
+        " c.assigned_by IS NOT NULL AS chosen_by_network_team"
+        " FROM contact_candidates c JOIN contact_requests q ON q.id = c.request_id"
+        " WHERE c.member_id = ? ORDER BY c.asked_at, c.request_id",
+    ),
+    "contact_close_drafts": TableRule(
+        "a staff member's message to the asker of a queued contact request, while they write it",
+        "member_id",
+        Erasure.DELETE_ROWS,
+        "until it is sent or dropped, the staff member starts another, or the asker is erased",
     ),
     "do_not_introduce": TableRule(
         "whom a member does not want to be introduced to again",
@@ -211,7 +233,7 @@ REGISTRY: dict[str, TableRule] = {
     "contact_followups": TableRule(
         "whether two introduced members got in touch and how useful it was (1-5)",
         "member_id",
-        Erasure.KEEP_IDS,
+        Erasure.ANONYMISE,
         "as the request",
     ),
 }

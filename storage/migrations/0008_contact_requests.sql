@@ -123,3 +123,36 @@ BEGIN
     DELETE FROM contact_requests WHERE asker_id = OLD.id AND state = 'draft';
     UPDATE contact_requests SET message = NULL WHERE asker_id = OLD.id;
 END;
+
+-- Part 3 (the network team's queue, statistics, retention) -------------------------------
+
+-- A staff member's message to the asker of a queued request while they write it (kept
+-- across a restart or /cancel like event messages); sending it closes the request.
+CREATE TABLE contact_close_drafts (
+    member_id  INTEGER PRIMARY KEY REFERENCES members (id) ON DELETE CASCADE,
+    request_id INTEGER NOT NULL REFERENCES contact_requests (id) ON DELETE CASCADE,
+    text       TEXT CHECK (text IS NULL OR length(text) BETWEEN 1 AND 2000),
+    started_at TEXT NOT NULL
+);
+CREATE INDEX contact_close_drafts_request ON contact_close_drafts (request_id);
+-- The statistics count requests by when they were sent; retention finds them by when they
+-- closed.
+CREATE INDEX contact_requests_submitted ON contact_requests (submitted_at);
+CREATE INDEX contact_requests_closed ON contact_requests (closed_at);
+
+-- What a staff member was writing to an asker may name them: it goes when the asker is erased.
+CREATE TRIGGER contact_close_drafts_forget_asker BEFORE DELETE ON members
+BEGIN
+    DELETE FROM contact_close_drafts WHERE request_id IN
+        (SELECT id FROM contact_requests WHERE asker_id = OLD.id);
+END;
+
+-- Part 2 (relay, follow-up, "do not introduce me") ------------------------------------------
+
+-- The relay job looks only at open relays; a request's message pairs and follow-ups go with
+-- it (retention), and a member's follow-ups are unlinked when they are erased.
+CREATE INDEX contact_relays_open ON contact_relays (ends_at) WHERE ended_at IS NULL;
+CREATE INDEX relay_messages_request ON relay_messages (request_id);
+CREATE INDEX contact_followups_member ON contact_followups (member_id);
+-- The follow-up job finds introductions by their date.
+CREATE INDEX contact_requests_introduced ON contact_requests (state, introduced_at);

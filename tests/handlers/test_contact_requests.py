@@ -22,7 +22,7 @@ from tests.support.members import joined_member, pending_applicant, staff_member
 from tests.support.taps import forged, tapped
 
 MESSAGE = "We are planning an open mosque day and would like to talk about safety."
-ACCEPT, DECLINE, PASS = "✅ Accept", "Decline", "Pass to staff"
+ACCEPT, DECLINE, PASS = "✅ Accept", "Decline", "Pass to the network team"
 SEND, EDIT, DISCARD = "📨 Send", "✏️ Edit message", "🗑 Discard"
 REQUEST = "🤝 Request a contact"
 MY_REQUESTS = "📋 My requests"
@@ -160,7 +160,10 @@ async def test_ask_decline_next_accept_introduces_both_with_exactly_their_shared
     menu = await asker.wait_for_message()
     assert REQUEST in menu.button_labels
     topics = await tapped(asker, menu, REQUEST)
-    assert "The bot introduces you to a police contact who agrees to it." in (topics.plain or "")
+    assert (
+        "The bot introduces you to someone of the other side (police contact) who agrees to it."
+        in (topics.plain or "")
+    )
     asker.tap(topics, TOPIC)
     regions = await asker.wait_for_edit(topics)
     assert regions.button_labels[0] == "📍 Berlin"
@@ -175,7 +178,9 @@ async def test_ask_decline_next_accept_introduces_both_with_exactly_their_shared
     assert preview.button_labels == [SEND, EDIT, DISCARD]
     asker.tap(preview, SEND)
     sent = await asker.wait_for_message()
-    assert (sent.plain or "").startswith("📨 Your request is sent. A suitable police contact")
+    assert (sent.plain or "").startswith(
+        "📨 Your request is sent. Someone suitable of the other side (police contact)"
+    )
 
     question = await question_to(first)
     shown = question.plain or ""
@@ -210,7 +215,8 @@ async def test_ask_decline_next_accept_introduces_both_with_exactly_their_shared
     assert to_asker.protect_content and to_candidate.protect_content
     assert to_asker.plain == (
         "🤝 Introduction\n"
-        "A police contact has agreed to be introduced to you about your request.\n"
+        "Someone from the other side (police contact) has agreed to be introduced to you about "
+        "your request.\n"
         f"Topic: {TOPIC}\n"
         "Region: Berlin\n\n"
         "Name: Kommissarin Zweit\n"
@@ -220,8 +226,8 @@ async def test_ask_decline_next_accept_introduces_both_with_exactly_their_shared
     )  # no organisation (hidden), no phone or @username (not shared)
     assert to_candidate.plain == (
         "🤝 Introduction\n"
-        "Here are the details of the community representative you agreed to be introduced "
-        "to.\n"
+        "Here are the details of the person you agreed to be introduced to (community "
+        "representative).\n"
         f"Topic: {TOPIC}\n"
         "Region: Berlin\n\n"
         "Name: Aylin Demir\n"
@@ -343,7 +349,7 @@ async def test_a_restart_keeps_the_draft_and_the_question(
     asker.send_text(MESSAGE)
     preview = await asker.wait_for_message()
     assert "Region: North Rhine-Westphalia" in (preview.plain or "")
-    assert "To: a community representative" in (preview.plain or "")
+    assert "To: community representative" in (preview.plain or "")
 
 
 OPEN_LIMIT = (
@@ -407,6 +413,7 @@ async def test_expiry_reminds_then_asks_the_neighbour_then_queues_across_downtim
         "⏰ Reminder: a contact request is waiting for your answer."
     )
     assert reminder.button_labels == [ACCEPT, DECLINE, PASS]
+    assert "Please answer within 24 hours;" in (reminder.plain or "")  # of the 72
     await advance_to(bot, start + timedelta(hours=60))
     assert local.messages[-1] is reminder  # once
     await advance_to(bot, start + timedelta(hours=72))
@@ -425,7 +432,7 @@ async def test_expiry_reminds_then_asks_the_neighbour_then_queues_across_downtim
     notice = await staff.wait_for_message(timeout=10)
     assert notice.plain == (
         "📨 A contact request is waiting for the network team.\n"
-        "From: a community representative\n"
+        "From: community representative\n"
         f"Topic: {TOPIC}\n"
         "Region: Berlin\n"
         "Why: nobody suitable was available"
@@ -471,7 +478,7 @@ async def test_withdrawing_stops_the_candidate_from_accepting(
     question = await question_to(candidate)
     asker.send_text("/contact")
     mine = await tapped(asker, await asker.wait_for_message(), MY_REQUESTS)
-    assert "🔎 Looking for a suitable police contact" in (mine.plain or "")
+    assert "🔎 Looking for someone suitable (police contact)" in (mine.plain or "")
     withdraw_data = mine.button("✖️ Withdraw request 1").callback_data or ""
     confirm = await tapped(asker, mine, "✖️ Withdraw request 1")
     assert (confirm.plain or "").startswith(f"Withdraw your request about “{TOPIC}” (Berlin)?")
@@ -584,7 +591,7 @@ async def test_the_network_team_topic_goes_straight_to_the_queue(
     notice = await english.wait_for_message(timeout=10)
     assert notice.plain == (
         "📨 A contact request is waiting for the network team.\n"
-        "From: a community representative\n"
+        "From: community representative\n"
         "Topic: contact the network team\n"
         "Region: Berlin\n"
         "Why: the member wants to reach the network team"
@@ -653,7 +660,9 @@ async def test_the_menu_and_help_offer_it_to_both_sides_only(
         assert ("/contact" in ((await user.wait_for_message()).plain or "")) is offered
     police.send_text("/contact")
     topics = await police.wait_for_message()
-    assert "introduces you to a community representative" in (topics.plain or "")
+    assert "introduces you to someone of the other side (community representative)" in (
+        topics.plain or ""
+    )
 
 
 async def test_erasing_the_asker_withdraws_the_request(

@@ -338,7 +338,8 @@ async def test_the_suspension_notice_is_in_the_members_app_language(
     await told(
         user,
         "L’équipe du réseau a suspendu votre adhésion. Jusqu’à sa réactivation, vous pouvez "
-        "uniquement utiliser /mydata et /deleteme.",
+        "uniquement utiliser /mydata et /deleteme. Vos places aux événements à venir ont été "
+        "libérées.",
     )
 
 

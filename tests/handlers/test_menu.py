@@ -6,7 +6,14 @@ from sandbox.emulator import Emulator
 from tests.support.harness import InProcessBot
 from tests.support.members import joined_member, pending_applicant, staff_member
 
-STAFF_ONLY_COMMANDS = ("/applications", "/members", "/organisations", "/invite", "/newevent")
+STAFF_ONLY_COMMANDS = (
+    "/applications",
+    "/members",
+    "/organisations",
+    "/invite",
+    "/newevent",
+    "/requests",
+)
 
 
 async def test_each_kind_of_person_gets_their_own_menu_and_help(
@@ -23,6 +30,7 @@ async def test_each_kind_of_person_gets_their_own_menu_and_help(
             "👤 My profile",
             "📅 Events",
             "🗂 Applications (1)",
+            "📨 Contact requests (0)",
             "✉️ Invite",
             "🗓 Manage events",
             "👥 Members",

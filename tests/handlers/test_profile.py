@@ -90,6 +90,7 @@ async def test_the_card_shows_the_profile(emulator: Emulator, bot: InProcessBot)
         "📞 Phone",
         "✉️ E-mail",
         "🔒 Sharing",
+        "🚫 Not to be introduced (0)",  # the "do not introduce me" list (contact requests)
         "« Main menu",
     ]
 

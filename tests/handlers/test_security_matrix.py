@@ -20,6 +20,7 @@ STAFF_COMMANDS = (
     "/members",
     "/organisations",
     "/newevent",
+    "/requests",
 )
 REFUSAL = {
     "unknown": "This is only for the network team.",
@@ -147,6 +148,17 @@ async def test_no_staff_command_or_button_works_for_anyone_else(
         "evedit:open:1",
         "evedit:f:1:time",
         "evedit:save:1",
+        "cq",
+        "cq:list:0",
+        "cq:show:1",
+        "cq:who:1:0",
+        "cq:pick:1:1",
+        "cq:ask:1:1",
+        "cqc:write:1",
+        "cqc:send:1",
+        "cqc:drop:1",
+        "cqs:quarter",
+        "cqs:year",
     )
     for data in buttons:
         answer = await forged(emulator, actor, own, data)
@@ -221,6 +233,15 @@ async def test_staff_buttons_with_forged_numbers_are_answered_as_outdated(
             f"evatt:tick:1:0:{number}",
             f"evedit:open:{number}",
             f"evedit:save:{number}",
+            f"cq:list:{number}",
+            f"cq:show:{number}",
+            f"cq:who:{number}:0",
+            f"cq:who:1:{number}",
+            f"cq:pick:{number}:1",
+            f"cq:ask:1:{number}",
+            f"cqc:write:{number}",
+            f"cqc:send:{number}",
+            f"cqs:{number}",
         ):
             answer = await forged(emulator, staff, own, data)
             assert str(answer.get("text", "")).startswith("This button no longer works"), data
