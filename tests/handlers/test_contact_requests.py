@@ -240,7 +240,7 @@ async def test_ask_decline_next_accept_introduces_both_with_exactly_their_shared
     assert f'href="tg://user?id={asker.id}"' in (to_candidate.text or "")
     assert "tg://user" not in (to_asker.text or "")
     assert await reveals(bot) == 2
-    assert await request_state(bot) == [("introduced", None)]
+    assert await request_state(bot) == [("introduced", "no_candidates")]
     # Accept replayed by the one who accepted, and by the one who declined: nothing more.
     again = await forged_answer(emulator, second, question, accept_data)
     assert again == ALREADY_ACCEPTED
@@ -400,7 +400,7 @@ async def test_expiry_reminds_then_asks_the_neighbour_then_queues_across_downtim
     asker = await person(emulator, bot, 43301, "community")
     local = await person(emulator, bot, 43302, "police", regions=("DE-BE",))
     neighbour = await person(emulator, bot, 43303, "police", regions=("DE-BB",))
-    await person(emulator, bot, 43304, "police", regions=("DE-BY",))  # too far: never asked
+    far = await person(emulator, bot, 43304, "police", regions=("DE-BY",), name="Officer Far")
     start = bot.manual_clock().now()
     await send_request(asker)
     question = await question_to(local)
@@ -439,6 +439,22 @@ async def test_expiry_reminds_then_asks_the_neighbour_then_queues_across_downtim
     )
     assert neighbour.messages[-1] is second  # no late reminder
     assert await reveals(bot) == 0
+    assert not any("introduced?" in (m.plain or "") for m in far.messages)  # too far away
+
+    # Staff assign someone by hand from the queue: only the one not asked yet is offered,
+    # and they are asked for their consent like anyone else.
+    card = await tapped(staff, notice, "📨 Open the request")
+    assert "Asked so far: 2" in (card.plain or "")
+    who = await tapped(staff, card, "👤 Assign someone")
+    assert [b for b in who.button_labels if b[:1].isdigit()] == ["1. Officer Far"]
+    confirm = await tapped(staff, who, "1. Officer Far")
+    await tapped(staff, confirm, "✅ Ask them")
+    assigned = await question_to(far)
+    assert "Region: Berlin" in (assigned.plain or "")
+    await tapped(far, assigned, ACCEPT)
+    assert (await asker.wait_for_message(timeout=10)).plain.startswith("🤝 Introduction")
+    assert await request_state(bot) == [("introduced", "no_candidates")]
+    assert await reveals(bot) == 2
 
 
 async def test_the_hours_are_configurable(emulator: Emulator, tmp_path: Path) -> None:
