@@ -240,7 +240,7 @@ async def test_ask_decline_next_accept_introduces_both_with_exactly_their_shared
     assert f'href="tg://user?id={asker.id}"' in (to_candidate.text or "")
     assert "tg://user" not in (to_asker.text or "")
     assert await reveals(bot) == 2
-    assert await request_state(bot) == [("introduced", "no_candidates")]
+    assert await request_state(bot) == [("introduced", None)]
     # Accept replayed by the one who accepted, and by the one who declined: nothing more.
     again = await forged_answer(emulator, second, question, accept_data)
     assert again == ALREADY_ACCEPTED
