@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
+from importlib import resources
 from pathlib import Path
 
 from telegram import Bot
@@ -17,7 +18,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot import logs
 from bot.clock import SystemClock
-from bot.config import Config, ConfigError
+from bot.config import LANGUAGES, Config, ConfigError
 from bot.i18n import CatalogError
 from bot.privacy import PrivacyNoticeError
 from bot.runner import serve
@@ -25,6 +26,7 @@ from storage.db import Database
 from storage.invites import InviteError, InviteRepository
 from storage.members import MemberRepository
 from storage.organisations import OrganisationError, OrganisationRepository
+from storage.questionnaires import QuestionnaireError, QuestionnaireRepository, parse
 from storage.vocabulary import ORGANISATION_TYPES, REGIONS, ROLES
 
 log = logging.getLogger("kosizu")
@@ -68,6 +70,21 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument(
         "--uses", type=int, default=1, help="how many people may join with it (community only)"
     )
+    questionnaire = commands.add_parser(
+        "questionnaire", help="manage the quarterly check-in questionnaire"
+    )
+    questionnaire_commands = questionnaire.add_subparsers(
+        dest="questionnaire_command", required=True, metavar="ACTION"
+    )
+    questionnaire_import = questionnaire_commands.add_parser(
+        "import", help="check a questionnaire file and store it as the new version"
+    )
+    source = questionnaire_import.add_mutually_exclusive_group(required=True)
+    source.add_argument("file", nargs="?", type=Path, help="the questionnaire (TOML)")
+    source.add_argument(
+        "--default", action="store_true", help="import the questionnaire shipped with the bot"
+    )
+    questionnaire_commands.add_parser("show", help="show the current questionnaire version")
     return parser
 
 
@@ -191,6 +208,75 @@ async def _invite(config: Config, args: argparse.Namespace) -> None:
     print(f"https://t.me/{username}?start={code}")
 
 
+def _questions(count: int) -> str:
+    return f"{count} question{'' if count == 1 else 's'}"
+
+
+def _read_questionnaire(args: argparse.Namespace) -> tuple[str, str]:
+    """The file's name as the operator knows it, and its text."""
+    if args.default:
+        shipped = resources.files("bot") / "questionnaires" / "default.toml"
+        return "default.toml", shipped.read_text("utf-8")
+    path: Path = args.file
+    try:
+        return str(path), path.read_text("utf-8")
+    except UnicodeDecodeError:
+        raise CommandError(f"{path} is not UTF-8 text; save it as UTF-8.") from None
+    except OSError as exc:
+        raise CommandError(f"{path} cannot be read ({exc.strerror}).") from None
+
+
+async def _questionnaire(config: Config, args: argparse.Namespace) -> None:
+    if args.questionnaire_command == "import":
+        name, source = _read_questionnaire(args)
+        try:
+            questionnaire = parse(source, config.default_language)
+        except QuestionnaireError as exc:
+            count = len(exc.problems)
+            lines = "\n".join(
+                f"{name}:{p.line}: {p.message}" if p.line else f"{name}: {p.message}"
+                for p in exc.problems
+            )
+            raise CommandError(
+                f"{name} has {count} mistake{'s' if count > 1 else ''}; "
+                f"no questionnaire version was stored.\n{lines}"
+            ) from None
+    db = await Database.open(config.db_path)
+    try:
+        repo = QuestionnaireRepository(db)
+        if args.questionnaire_command == "import":
+            version, stored = await repo.store(
+                questionnaire, source, SystemClock().now(), actor_id=None
+            )
+            if stored:
+                print(
+                    f"Stored questionnaire version {version.number}: {version.title} "
+                    f"({_questions(len(version.questions))})."
+                )
+            else:
+                print(
+                    f"{name} is the same as the current questionnaire version "
+                    f"{version.number}; no new version was stored."
+                )
+            return
+        current = await repo.current()
+    finally:
+        await db.close()
+    if current is None:
+        raise CommandError(
+            "No questionnaire has been imported yet; "
+            "install the default with 'kosizu questionnaire import --default'."
+        )
+    print(f"Questionnaire version {current.number}: {current.title}")
+    print(
+        f"Imported {current.imported_at:%Y-%m-%d %H:%M} UTC, {_questions(len(current.questions))}:"
+    )
+    for position, q in enumerate(current.questions, start=1):
+        required = "required" if q.required else "optional"
+        languages = ", ".join(sorted(q.texts, key=LANGUAGES.index))
+        print(f"{position:>3}. {q.key} ({q.type}, {required}; {languages})")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -206,6 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_org(config, args))
         elif args.command == "invite":
             asyncio.run(_invite(config, args))
+        elif args.command == "questionnaire":
+            asyncio.run(_questionnaire(config, args))
     except (ConfigError, CatalogError, PrivacyNoticeError, CommandError) as exc:
         print(f"kosizu: {exc}", file=sys.stderr)
         return 2

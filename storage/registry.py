@@ -236,6 +236,11 @@ REGISTRY: dict[str, TableRule] = {
         Erasure.ANONYMISE,
         "as the request",
     ),
+    # Quarterly check-ins (issue 6): the questionnaire's versions are the network's wording,
+    # imported by the operator; nothing in them names a person.
+    "questionnaire_versions": NOT_PERSONAL,
+    "questionnaire_questions": NOT_PERSONAL,
+    "questionnaire_texts": NOT_PERSONAL,
 }
 
 # Column names that point at a person wherever they appear.

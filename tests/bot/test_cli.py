@@ -238,3 +238,96 @@ def test_org_edit_changes_the_given_fields_with_the_same_checks_as_add(tmp_path:
     assert db.execute(
         "SELECT actor_id, object_id, detail FROM audit_log WHERE action = 'organisation.edit'"
     ).fetchall() == [(None, 1, "changed=type"), (None, 1, "changed=name,bundesland")]
+
+
+QUESTIONNAIRE = """\
+title = "Check-in 2027"
+
+[[question]]
+key = "obstacles"
+type = "text"
+text.de = "Auf welche Hindernisse sind Sie gestoßen?"
+text.en = "What obstacles did you encounter?"
+"""
+
+
+def test_questionnaire_import_shows_each_mistake_with_its_line_and_stores_nothing(
+    tmp_path: Path,
+) -> None:
+    env = {"KOSIZU_DB": str(tmp_path / "db.sqlite3")}
+    broken = tmp_path / "check-in.toml"
+    broken.write_text(
+        QUESTIONNAIRE.replace('type = "text"', 'type = "slider"')
+        + '\n[[question]]\nkey = "obstacles"\ntype = "scale"\ntext.en = "Scale?"\n',
+        encoding="utf-8",
+    )
+    result = kosizu("questionnaire", "import", str(broken), env=env)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"kosizu: {broken} has 3 mistakes; no questionnaire version was stored.",
+        f"{broken}:5: question 1 (obstacles): unknown type 'slider' "
+        "(use one of text, number, scale, yes_no, choice)",
+        f"{broken}:10: question 2 (obstacles): the key 'obstacles' is used by an earlier question",
+        f"{broken}:12: question 2 (obstacles): has no text in the default language (text.de)",
+    ]
+    broken.write_text('title = "T"\n[[question]\n', encoding="utf-8")
+    result = kosizu("questionnaire", "import", str(broken), env=env)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[1].startswith(f"{broken}:2: not valid TOML: ")
+    missing = kosizu("questionnaire", "import", str(tmp_path / "nope.toml"), env=env)
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == (
+        f"kosizu: {tmp_path / 'nope.toml'} cannot be read (No such file or directory)."
+    )
+    assert not (tmp_path / "db.sqlite3").exists()  # a bad file never touches the database
+    nothing = kosizu("questionnaire", "show", env=env)
+    assert nothing.returncode == 2
+    assert nothing.stderr.strip() == (
+        "kosizu: No questionnaire has been imported yet; "
+        "install the default with 'kosizu questionnaire import --default'."
+    )
+
+
+def test_questionnaire_import_stores_a_version_once_and_show_prints_the_current(
+    tmp_path: Path,
+) -> None:
+    env = {"KOSIZU_DB": str(tmp_path / "db.sqlite3")}
+    shipped = kosizu("questionnaire", "import", "--default", env=env)
+    assert shipped.returncode == 0, shipped.stderr
+    assert shipped.stdout == (
+        "Stored questionnaire version 1: KoSiZu quarterly check-in (default) (8 questions).\n"
+    )
+    again = kosizu("questionnaire", "import", "bot/questionnaires/default.toml", env=env)
+    assert again.returncode == 0
+    assert again.stdout == (
+        "bot/questionnaires/default.toml is the same as the current questionnaire version 1; "
+        "no new version was stored.\n"
+    )
+    own = tmp_path / "check-in.toml"
+    own.write_text(QUESTIONNAIRE, encoding="utf-8")
+    stored = kosizu("questionnaire", "import", str(own), env=env)
+    assert stored.stdout == "Stored questionnaire version 2: Check-in 2027 (1 question).\n"
+    shown = kosizu("questionnaire", "show", env=env)
+    assert shown.returncode == 0
+    lines = shown.stdout.splitlines()
+    assert lines[0] == "Questionnaire version 2: Check-in 2027"
+    assert lines[1].startswith("Imported ") and lines[1].endswith(" UTC, 1 question:")
+    assert lines[2:] == ["  1. obstacles (text, required; de, en)"]
+    db = sqlite3.connect(tmp_path / "db.sqlite3")
+    assert db.execute("SELECT count(*) FROM questionnaire_versions").fetchone() == (2,)
+    assert db.execute(
+        "SELECT action, object_id FROM audit_log WHERE action = 'questionnaire.import'"
+    ).fetchall() == [("questionnaire.import", 1), ("questionnaire.import", 2)]
+
+
+def test_questionnaire_default_language_follows_the_configuration(tmp_path: Path) -> None:
+    env = {"KOSIZU_DB": str(tmp_path / "db.sqlite3"), "KOSIZU_DEFAULT_LANGUAGE": "fr"}
+    own = tmp_path / "check-in.toml"
+    own.write_text(QUESTIONNAIRE, encoding="utf-8")
+    refused = kosizu("questionnaire", "import", str(own), env=env)
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[1] == (
+        f"{own}:6: question 1 (obstacles): has no text in the default language (text.fr)"
+    )
+    assert kosizu("questionnaire", "import", "--default", env=env).returncode == 0
