@@ -70,6 +70,8 @@ from handlers import (
     onboarding,
     organisations,
     profile,
+    project_members,
+    projects,
     reconfirmation,
     session,
     unexpected,
@@ -171,6 +173,7 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         event_edit.conversation(),
         contact_conversation,
         contact_close.conversation(),
+        projects.conversation(),
     ]
     app.add_handler(TypeHandler(Update, chat_guard.guard), group=-4)
     app.add_handler(TypeHandler(Update, session.attach_member), group=-3)
@@ -212,6 +215,11 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         CallbackQueryHandler(contact_queue.button, pattern=pattern(contact_queue.PREFIX)),
         CallbackQueryHandler(contact_stats.button, pattern=pattern(contact_stats.PREFIX)),
         CallbackQueryHandler(contact_close.preview_button, pattern=pattern(contact_close.PREFIX)),
+        # Funded projects for the quarterly check-ins; creating and editing are the
+        # conversation's.
+        CommandHandler("projects", projects.show, filters=_PRIVATE),
+        CallbackQueryHandler(projects.button, pattern=pattern(projects.PREFIX)),
+        CallbackQueryHandler(project_members.button, pattern=pattern(project_members.PREFIX)),
         home_button,
         help_button,
         language_button,

@@ -30,6 +30,7 @@ from storage.organisations import OrganisationRepository
 from storage.outbox import OutboxRepository
 from storage.personal_data import PersonalDataRepository
 from storage.profiles import ProfileRepository
+from storage.projects import ProjectRepository
 from storage.reconfirmation import ReconfirmationRepository
 from storage.registrations import RegistrationRepository
 from storage.relays import RelayRepository
@@ -69,6 +70,8 @@ class Services:
     do_not_introduce: DoNotIntroduceRepository
     contact_queue: ContactQueueRepository
     contact_stats: ContactStatsRepository
+    # Quarterly check-ins (issue 6): the funded projects.
+    projects: ProjectRepository
 
     @classmethod
     def create(
@@ -110,4 +113,5 @@ class Services:
             do_not_introduce=DoNotIntroduceRepository(db),
             contact_queue=ContactQueueRepository(db),
             contact_stats=ContactStatsRepository(db),
+            projects=ProjectRepository(db),
         )

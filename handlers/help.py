@@ -47,6 +47,7 @@ def help_text(t: Translator, member: Member) -> str:
                 t._("/requests – contact requests waiting for the team: assign, close, statistics"),
                 t._("/members – members, lapsed roles, suspensions"),
                 t._("/organisations – add and edit organisations"),
+                t._("/projects – funded projects, their partners and who answers the check-ins"),
                 t._("/newevent – create and publish an event step by step"),
                 t._("/invite – an invitation link: choose the role and organisation step by step"),
                 t._("/invite community|police|staff [organisation number] – the same at once"),

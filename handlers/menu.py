@@ -17,6 +17,7 @@ from handlers import (
     members,
     organisations,
     profile,
+    projects,
     reconfirmation,
 )
 from handlers import help as help_feature
@@ -63,6 +64,7 @@ async def main_menu(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
                     InlineKeyboardButton(t._("👥 Members"), callback_data=members.OPEN),
                     InlineKeyboardButton(t._("🏢 Organisations"), callback_data=organisations.OPEN),
                 ],
+                [InlineKeyboardButton(t._("📁 Projects"), callback_data=projects.OPEN)],
             ]
     elif member.status == "pending":
         text = t._(

@@ -241,6 +241,22 @@ REGISTRY: dict[str, TableRule] = {
     "questionnaire_versions": NOT_PERSONAL,
     "questionnaire_questions": NOT_PERSONAL,
     "questionnaire_texts": NOT_PERSONAL,
+    # Funded projects (issue 6): the project itself names organisations, not people; who
+    # answers for it is a member's own data and goes with them.
+    "projects": NOT_PERSONAL,
+    "project_members": TableRule(
+        "which funded projects a member answers the quarterly check-ins for",
+        "member_id",
+        Erasure.DELETE_ROWS,
+        "as the member row, or until staff remove the member from the project",
+    ),
+    "project_drafts": TableRule(
+        "a staff member creating or changing a project: the name, organisation and start "
+        "date chosen so far",
+        "member_id",
+        Erasure.DELETE_ROWS,
+        "until the project is saved, or the staff member cancels or starts again",
+    ),
 }
 
 # Column names that point at a person wherever they appear.

@@ -35,6 +35,7 @@ async def test_each_kind_of_person_gets_their_own_menu_and_help(
             "🗓 Manage events",
             "👥 Members",
             "🏢 Organisations",
+            "📁 Projects",
             "🌐 Language",
             "❓ Help",
             "🔒 Privacy",

@@ -3,6 +3,8 @@ none succeeds, each attempt is refused in words and written to the audit log."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from sandbox.chats import SimUser
@@ -21,6 +23,7 @@ STAFF_COMMANDS = (
     "/organisations",
     "/newevent",
     "/requests",
+    "/projects",
 )
 REFUSAL = {
     "unknown": "This is only for the network team.",
@@ -74,6 +77,9 @@ async def state(bot: InProcessBot) -> dict[str, object]:
             tuple(r) for r in await db.fetchall("SELECT id, state FROM registrations")
         ],
         "outbox": [tuple(r) for r in await db.fetchall("SELECT id, chat_id FROM outbox")],
+        "projects": [tuple(r) for r in await db.fetchall("SELECT * FROM projects")],
+        "project_members": [tuple(r) for r in await db.fetchall("SELECT * FROM project_members")],
+        "project_drafts": [tuple(r) for r in await db.fetchall("SELECT * FROM project_drafts")],
     }
 
 
@@ -94,6 +100,10 @@ async def test_no_staff_command_or_button_works_for_anyone_else(
     )
     application = await services.db.fetchone("SELECT id FROM applications")
     assert application is not None
+    project = await services.projects.create(
+        "Dialog", organisation.id, date(2027, 1, 1), date(2027, 12, 31), services.clock.now(),
+        actor_id=target_row.id,
+    )  # fmt: skip
     actor = await person(emulator, bot, who)
     before = await state(bot)
     denied_before = len(await audit.entries("access.denied"))
@@ -159,6 +169,22 @@ async def test_no_staff_command_or_button_works_for_anyone_else(
         "cqc:drop:1",
         "cqs:quarter",
         "cqs:year",
+        "proj",
+        "proj:page:0",
+        "proj:archived:0",
+        f"proj:show:{project.id}",
+        "proj:new",
+        f"proj:ename:{project.id}",
+        f"proj:eperiod:{project.id}",
+        "proj:porg:1",
+        "proj:popage:1",
+        f"proj:arch:{project.id}",
+        f"proj:archok:{project.id}",
+        f"proj:restore:{project.id}",
+        f"projm:list:{project.id}",
+        f"projm:cand:{project.id}:0",
+        f"projm:add:{project.id}:{target_row.id}",
+        f"projm:rm:{project.id}:{target_row.id}",
     )
     for data in buttons:
         answer = await forged(emulator, actor, own, data)
@@ -242,6 +268,18 @@ async def test_staff_buttons_with_forged_numbers_are_answered_as_outdated(
             f"cqc:write:{number}",
             f"cqc:send:{number}",
             f"cqs:{number}",
+            f"proj:show:{number}",
+            f"proj:page:{number}",
+            f"proj:archived:{number}",
+            f"proj:ename:{number}",
+            f"proj:arch:{number}",
+            f"proj:archok:{number}",
+            f"proj:restore:{number}",
+            f"projm:list:{number}",
+            f"projm:cand:{number}:0",
+            f"projm:cand:1:{number}",
+            f"projm:add:1:{number}",
+            f"projm:rm:{number}:1",
         ):
             answer = await forged(emulator, staff, own, data)
             assert str(answer.get("text", "")).startswith("This button no longer works"), data
