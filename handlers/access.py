@@ -107,6 +107,21 @@ async def _refuse(update: Update, context: BotContext, why: str, text: str) -> N
     raise ApplicationHandlerStop
 
 
+async def still_staff(
+    update: Update,
+    context: BotContext,
+    action: str,
+    drop: Callable[[int], Awaitable[object]],
+) -> bool:
+    """``require_staff`` for a step of a conversation begun as staff: when the role has gone
+    since, what the member left half-done is dropped (``drop`` of their member id), so it
+    cannot take effect should the role come back."""
+    if await require_staff(update, context, action):
+        return True
+    await drop(context.member.id)
+    return False
+
+
 async def require_staff(update: Update, context: BotContext, action: str) -> bool:
     """True for active staff; anyone else is told no, and the attempt is audited."""
     member = context.member

@@ -31,7 +31,7 @@ from telegram.warnings import PTBUserWarning
 from bot.callbacks import number_part, pack, unpack
 from bot.context import BotContext
 from bot.i18n import Catalogs, Translator
-from handlers.access import require_staff
+from handlers.access import require_staff, still_staff
 from handlers.contact_consent import region_line, topic_line
 from handlers.contact_queue import CLOSE_PREFIX, card_button, left_queue_text, queue_button
 from handlers.labels import ROLE_LABELS, TOPIC_LABELS
@@ -117,8 +117,9 @@ async def typed(update: Update, context: BotContext) -> str | int:
     message = update.effective_message
     assert message is not None and message.text is not None
     services, t = context.services, context.t
-    if not await require_staff(update, context, "conversation=contact_close"):
-        await services.contact_queue.drop_close(context.member.id)
+    if not await still_staff(
+        update, context, "conversation=contact_close", services.contact_queue.drop_close
+    ):
         return ConversationHandler.END
     draft = await services.contact_queue.close_draft(context.member.id)
     request = None if draft is None else await services.contacts.get(draft.request_id)

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
-from handlers.access import require_staff
+from handlers.access import still_staff
 from handlers.event_draft import moment_problem, not_future
 from handlers.event_edit_view import capacity_too_low, closed_text, question, same_text
 from handlers.event_format import when
@@ -238,8 +238,7 @@ async def _open_edit(update: Update, context: BotContext) -> tuple[Event, EventE
     services = context.services
     message = update.effective_message
     assert message is not None
-    if not await require_staff(update, context, "conversation=event_edit"):
-        await services.event_edits.drop(context.member.id)
+    if not await still_staff(update, context, "conversation=event_edit", services.event_edits.drop):
         return ConversationHandler.END
     edit = await edit_of(context)
     if edit is None:

@@ -34,7 +34,7 @@ from telegram.warnings import PTBUserWarning
 from bot.callbacks import number_part, pack, unpack
 from bot.context import BotContext
 from bot.i18n import N_, Catalogs, Translator
-from handlers.access import require_staff
+from handlers.access import require_staff, still_staff
 from handlers.event_draft_view import OPEN as EVENTS_OPEN
 from handlers.event_draft_view import PREFIX as ADMIN_PREFIX
 from handlers.event_draft_view import title_of
@@ -268,8 +268,8 @@ async def typed(update: Update, context: BotContext) -> str | int:
     """The text: kept, and shown as the recipients will see it, with Send."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    if not await require_staff(update, context, "conversation=event_message"):
-        await context.services.registrations.drop_message(context.member.id)
+    drop = context.services.registrations.drop_message
+    if not await still_staff(update, context, "conversation=event_message", drop):
         return ConversationHandler.END
     services, t = context.services, context.t
     draft = await services.registrations.message_draft(context.member.id)
@@ -317,8 +317,8 @@ async def preview_button(update: Update, context: BotContext) -> str | int:
     """Send or Don't send under the preview."""
     query = update.callback_query
     assert query is not None
-    if not await require_staff(update, context, "conversation=event_message"):
-        await context.services.registrations.drop_message(context.member.id)
+    drop = context.services.registrations.drop_message
+    if not await still_staff(update, context, "conversation=event_message", drop):
         return ConversationHandler.END
     parts = unpack(query.data, PREFIX, 2)
     event = None if parts is None else await _event_of(context, parts[1])

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.callbacks import pack
+from bot.context import BotContext
 from bot.i18n import Translator
 
 MENU_PREFIX = "menu"
@@ -25,6 +26,12 @@ async def answer_stale(query: CallbackQuery, t: Translator) -> None:
         t._("This button no longer works. Send /start to open the menu again."),
         show_alert=True,
     )
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A handler for buttons of an earlier step, or of something gone."""
+    assert update.callback_query is not None
+    await answer_stale(update.callback_query, context.t)
 
 
 @contextmanager

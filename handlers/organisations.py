@@ -25,9 +25,9 @@ from telegram.warnings import PTBUserWarning
 from bot.callbacks import number_part, pack, unpack
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers.access import require_staff
+from handlers.access import require_staff, still_staff
 from handlers.labels import ORGANISATION_TYPE_LABELS, REGION_LABELS
-from handlers.navigation import answer_stale, home_button, replace, show_in_place
+from handlers.navigation import answer_stale, home_button, replace, show_in_place, stale_button
 from handlers.pickers import choice_keyboard, paging_row
 from handlers.text_input import clean_name
 from storage.organisations import (
@@ -442,12 +442,6 @@ async def region_reminder(update: Update, context: BotContext) -> None:
     )
 
 
-async def stale_step(update: Update, context: BotContext) -> None:
-    """A button of an earlier step (a type button while the Bundesland is asked, say)."""
-    assert update.callback_query is not None
-    await answer_stale(update.callback_query, context.t)
-
-
 async def cancel(update: Update, context: BotContext) -> int:
     assert update.effective_message is not None
     await context.services.organisations.drop_draft(context.member.id)
@@ -457,10 +451,8 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 async def _still_staff(update: Update, context: BotContext) -> bool:
     """A step of a conversation begun as staff: the role may have gone since."""
-    if await require_staff(update, context, "conversation=organisations"):
-        return True
-    await context.services.organisations.drop_draft(context.member.id)
-    return False
+    drop = context.services.organisations.drop_draft
+    return await still_staff(update, context, "conversation=organisations", drop)
 
 
 async def _draft_lost(update: Update, context: BotContext) -> int:
@@ -510,7 +502,7 @@ def conversation() -> ConversationHandler[BotContext]:
             },
             fallbacks=[
                 CommandHandler("cancel", cancel),
-                CallbackQueryHandler(stale_step, pattern=step_buttons),
+                CallbackQueryHandler(stale_button, pattern=step_buttons),
             ],
             name="organisations",
             persistent=True,

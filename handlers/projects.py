@@ -28,9 +28,9 @@ from telegram.warnings import PTBUserWarning
 from bot.callbacks import number_part, pack, unpack
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers.access import require_staff
+from handlers.access import require_staff, still_staff
 from handlers.labels import REGION_LABELS
-from handlers.navigation import answer_stale, home_button, replace, show_in_place
+from handlers.navigation import answer_stale, home_button, replace, show_in_place, stale_button
 from handlers.pickers import paging_row
 from handlers.text_input import clean_name
 from storage.organisations import Organisation
@@ -571,12 +571,6 @@ async def organisation_reminder(update: Update, context: BotContext) -> None:
     )
 
 
-async def stale_step(update: Update, context: BotContext) -> None:
-    """An organisation button while a date is asked, or of an earlier project."""
-    assert update.callback_query is not None
-    await answer_stale(update.callback_query, context.t)
-
-
 async def cancel(update: Update, context: BotContext) -> int:
     assert update.effective_message is not None
     await context.services.projects.drop_draft(context.member.id)
@@ -586,10 +580,8 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 async def _still_staff(update: Update, context: BotContext) -> bool:
     """A step of a conversation begun as staff: the role may have gone since."""
-    if await require_staff(update, context, "conversation=projects"):
-        return True
-    await context.services.projects.drop_draft(context.member.id)
-    return False
+    drop = context.services.projects.drop_draft
+    return await still_staff(update, context, "conversation=projects", drop)
 
 
 async def _draft_lost(update: Update, context: BotContext) -> int:
@@ -650,7 +642,7 @@ def conversation() -> ConversationHandler[BotContext]:
             },
             fallbacks=[
                 CommandHandler("cancel", cancel),
-                CallbackQueryHandler(stale_step, pattern=rf"^{PREFIX}:({PICK_ORG}|{ORG_PAGE}):"),
+                CallbackQueryHandler(stale_button, pattern=rf"^{PREFIX}:({PICK_ORG}|{ORG_PAGE}):"),
             ],
             name="projects",
             persistent=True,
