@@ -35,6 +35,7 @@ from handlers.access import require_staff, still_staff
 from handlers.contact_consent import region_line, topic_line
 from handlers.contact_queue import CLOSE_PREFIX, card_button, left_queue_text, queue_button
 from handlers.labels import ROLE_LABELS, TOPIC_LABELS
+from handlers.message_input import message_problem, message_rule
 from handlers.navigation import answer_stale, drop_buttons, show_in_place, unless_unchanged
 from storage.contact_queue import CLOSE_MESSAGE_MAX, Closed, CloseMessage
 from storage.contacts import ContactRequest, Recipient
@@ -61,12 +62,6 @@ def _message_text(t: Translator, request: ContactRequest, text: str) -> str:
     )
     footer = t._("The request is closed with this message. /contact starts a new one.")
     return f"<b>{html.escape(header)}</b>\n\n{html.escape(text)}\n\n{footer}"
-
-
-def _rule(t: Translator) -> str:
-    return t._(
-        "Please send the message as text (at most {limit} characters), or /cancel to stop."
-    ).format(limit=CLOSE_MESSAGE_MAX)
 
 
 async def _request_of(context: BotContext, part: str) -> ContactRequest | None:
@@ -127,16 +122,9 @@ async def typed(update: Update, context: BotContext) -> str | int:
         await message.reply_text(t._("This was interrupted. Please start again from the request."))
         return ConversationHandler.END
     text = message.text
-    if not text.strip():
-        await message.reply_text(_rule(t))
-        return WRITING
-    if len(text) > CLOSE_MESSAGE_MAX:
-        await message.reply_text(
-            t._(
-                "This message has {count} characters; please keep it to at most {limit}, "
-                "or /cancel to stop."
-            ).format(count=len(text), limit=CLOSE_MESSAGE_MAX)
-        )
+    problem = message_problem(t, text, CLOSE_MESSAGE_MAX)
+    if problem is not None:
+        await message.reply_text(problem)
         return WRITING
     await services.contact_queue.set_close_text(context.member.id, text)
     preview = "\n".join(
@@ -233,7 +221,7 @@ async def _send_or_drop(
 async def other_content(update: Update, context: BotContext) -> str:
     """A photo, sticker or the like where the text is expected; the state stays."""
     assert update.effective_message is not None
-    await update.effective_message.reply_text(_rule(context.t))
+    await update.effective_message.reply_text(message_rule(context.t, CLOSE_MESSAGE_MAX))
     return WRITING
 
 

@@ -39,6 +39,7 @@ from handlers.event_draft_view import OPEN as EVENTS_OPEN
 from handlers.event_draft_view import PREFIX as ADMIN_PREFIX
 from handlers.event_draft_view import title_of
 from handlers.event_format import starts, text_in, when
+from handlers.message_input import message_problem, message_rule
 from handlers.navigation import answer_stale, drop_buttons, show_in_place
 from storage.events import Event
 from storage.registrations import (
@@ -278,16 +279,9 @@ async def typed(update: Update, context: BotContext) -> str | int:
         await message.reply_text(t._("This was interrupted. Please start again from the event."))
         return ConversationHandler.END
     text = message.text
-    if not text.strip():
-        await message.reply_text(_rule(t))
-        return WRITING
-    if len(text) > MESSAGE_MAX:
-        await message.reply_text(
-            t._(
-                "This message has {count} characters; please keep it to at most {limit}, "
-                "or /cancel to stop."
-            ).format(count=len(text), limit=MESSAGE_MAX)
-        )
+    problem = message_problem(t, text, MESSAGE_MAX)
+    if problem is not None:
+        await message.reply_text(problem)
         return WRITING
     await services.registrations.set_message_text(context.member.id, text)
     count = await services.registrations.recipients(event.id, draft.audience)
@@ -374,7 +368,7 @@ async def _send_or_drop(
 async def other_content(update: Update, context: BotContext) -> str:
     """A photo, sticker or the like where the text is expected; the state stays."""
     assert update.effective_message is not None
-    await update.effective_message.reply_text(_rule(context.t))
+    await update.effective_message.reply_text(message_rule(context.t, MESSAGE_MAX))
     return WRITING
 
 
@@ -383,12 +377,6 @@ async def cancel(update: Update, context: BotContext) -> int:
     await context.services.registrations.drop_message(context.member.id)
     await update.effective_message.reply_text(context.t._("Cancelled. No message was sent."))
     return ConversationHandler.END
-
-
-def _rule(t: Translator) -> str:
-    return t._(
-        "Please send the message as text (at most {limit} characters), or /cancel to stop."
-    ).format(limit=MESSAGE_MAX)
 
 
 def conversation() -> ConversationHandler[BotContext]:
