@@ -38,7 +38,8 @@ from handlers.labels import ROLE_LABELS, TOPIC_LABELS
 from handlers.message_input import message_problem, message_rule
 from handlers.navigation import answer_stale, drop_buttons, show_in_place, unless_unchanged
 from storage.contact_queue import CLOSE_MESSAGE_MAX, Closed, CloseMessage
-from storage.contacts import ContactRequest, Recipient
+from storage.contacts import ContactRequest
+from storage.members import Addressee
 
 PREFIX = CLOSE_PREFIX
 WRITING = "writing"
@@ -49,7 +50,7 @@ def close_message(catalogs: Catalogs) -> CloseMessage:
     """The staff member's text as the asker sees it: a line in their language naming their
     request, then the text exactly as typed (escaped: shown, never interpreted)."""
 
-    def render(request: ContactRequest, asker: Recipient, text: str) -> dict[str, Any]:
+    def render(request: ContactRequest, asker: Addressee, text: str) -> dict[str, Any]:
         t = catalogs.for_member(asker.language, asker.app_language)
         return {"text": _message_text(t, request, text)}
 

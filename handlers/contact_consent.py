@@ -44,8 +44,8 @@ from storage.contacts import (
     ContactRequest,
     Introduction,
     Party,
-    Recipient,
 )
+from storage.members import Addressee
 from storage.relays import reachable as details_reachable
 
 PREFIX = "cr"
@@ -125,13 +125,13 @@ def notices(catalogs: Catalogs, pass_hours: int, remind_hours: int) -> ContactNo
             ).format(count=hours),
         ]
 
-    def ask(request: ContactRequest, who: Recipient, candidate: Candidate) -> dict[str, Any]:
+    def ask(request: ContactRequest, who: Addressee, candidate: Candidate) -> dict[str, Any]:
         t = catalogs.for_member(who.language, who.app_language)
         lines = [t._("🤝 <b>Would you agree to be introduced?</b>"), *question_lines(t, request)]
         lines += explanation(t, pass_hours)
         return {"text": "\n".join(lines), "reply_markup": question_keyboard(t, candidate).to_dict()}
 
-    def remind(request: ContactRequest, who: Recipient, candidate: Candidate) -> dict[str, Any]:
+    def remind(request: ContactRequest, who: Addressee, candidate: Candidate) -> dict[str, Any]:
         t = catalogs.for_member(who.language, who.app_language)
         lines = [
             t._("⏰ <b>Reminder: a contact request is waiting for your answer.</b>"),
@@ -140,7 +140,7 @@ def notices(catalogs: Catalogs, pass_hours: int, remind_hours: int) -> ContactNo
         ]
         return {"text": "\n".join(lines), "reply_markup": question_keyboard(t, candidate).to_dict()}
 
-    def queued(request: ContactRequest, who: Recipient) -> dict[str, Any]:
+    def queued(request: ContactRequest, who: Addressee) -> dict[str, Any]:
         t = catalogs.for_member(who.language, who.app_language)
         reason = request.queued_reason or "no_candidates"
         lines = [

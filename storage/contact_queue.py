@@ -20,8 +20,9 @@ from enum import Enum
 from typing import Any
 
 from storage.audit import AuditRepository
-from storage.contacts import ContactRequest, Recipient, _request
+from storage.contacts import ContactRequest, _request
 from storage.db import Database
+from storage.members import Addressee
 from storage.outbox import OutboxRepository
 from storage.regions import NATIONWIDE, neighbours
 from storage.timefmt import to_db
@@ -30,7 +31,7 @@ from storage.vocabulary import REGIONS
 CLOSE_MESSAGE_MAX = 2000  # what the table accepts
 
 # The staff member's message as the asker sees it: (request, asker, text) → sendMessage params.
-CloseMessage = Callable[[ContactRequest, Recipient, str], dict[str, Any]]
+CloseMessage = Callable[[ContactRequest, Addressee, str], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ class ContactQueueRepository:
                 )
             )
             if asker is not None:
-                recipient = Recipient(
+                recipient = Addressee(
                     asker["id"], asker["telegram_user_id"], asker["language"], asker["app_language"]
                 )
                 await OutboxRepository.enqueue(

@@ -43,6 +43,7 @@ from zoneinfo import ZoneInfo
 
 from storage.audit import AuditRepository
 from storage.db import Database, Transaction
+from storage.members import Addressee
 from storage.outbox import OutboxRepository
 from storage.profiles import SharedDetails
 from storage.regions import NATIONWIDE, neighbours
@@ -142,25 +143,15 @@ def _candidate(row: sqlite3.Row) -> Candidate:
     )
 
 
-@dataclass(frozen=True)
-class Recipient:
-    """Whom the bot writes to, and in which language."""
-
-    member_id: int
-    telegram_user_id: int
-    language: str | None
-    app_language: str | None
-
-
-def _recipient(row: sqlite3.Row) -> Recipient:
-    return Recipient(row["id"], row["telegram_user_id"], row["language"], row["app_language"])
+def _addressee(row: sqlite3.Row) -> Addressee:
+    return Addressee(row["id"], row["telegram_user_id"], row["language"], row["app_language"])
 
 
 @dataclass(frozen=True)
 class Party:
     """One side of an introduction and exactly what they share in it."""
 
-    recipient: Recipient
+    recipient: Addressee
     role: str
     details: SharedDetails
     # Read from Telegram at the moment of the introduction, never stored; None when the member
@@ -174,9 +165,9 @@ class ContactNotices:
     language): the question to a candidate, its reminder, and the staff notice of a queued
     request (which never carries the message)."""
 
-    ask: Callable[[ContactRequest, Recipient, Candidate], Payload]
-    remind: Callable[[ContactRequest, Recipient, Candidate], Payload]
-    queued: Callable[[ContactRequest, Recipient], Payload]
+    ask: Callable[[ContactRequest, Addressee, Candidate], Payload]
+    remind: Callable[[ContactRequest, Addressee, Candidate], Payload]
+    queued: Callable[[ContactRequest, Addressee], Payload]
 
 
 # The introduction sent to ``to`` about ``about``: (request, to, about).
@@ -667,7 +658,7 @@ async def _party(tx: Transaction, member_id: int, username: str | None) -> Party
         username=bool(row["share_username"]),
     )
     return Party(
-        recipient=_recipient(row),
+        recipient=_addressee(row),
         role=row["role"],
         details=details,
         username=username if details.username else None,
@@ -760,7 +751,7 @@ async def queue(
             now,
             member["telegram_user_id"],
             "sendMessage",
-            notices.queued(request, _recipient(member)),
+            notices.queued(request, _addressee(member)),
             # Queued again after a staff assignment is declined: a new notice, once.
             dedup_key=f"contact-queued:{request_id}:{asked[0]}:{member['id']}",
         )
@@ -769,7 +760,7 @@ async def queue(
 
 async def ask_next(
     tx: Transaction, request: ContactRequest, now: datetime, today: date, notices: ContactNotices
-) -> Recipient | None:
+) -> Addressee | None:
     """Ask the best remaining candidate, or queue the request when there is none. Does
     nothing (None) while someone is still being asked or the request is not being matched."""
     if request.state != "matching" or request.asker_id is None:
@@ -790,7 +781,7 @@ async def ask_next(
 async def _ask(
     tx: Transaction,
     request: ContactRequest,
-    who: Recipient,
+    who: Addressee,
     now: datetime,
     notices: ContactNotices,
     *,
@@ -821,7 +812,7 @@ async def _eligible(
     *,
     member_id: int | None = None,
     everyone: bool = False,
-) -> list[Recipient]:
+) -> list[Addressee]:
     """Who may be asked about the request, best first (or whether ``member_id`` may: staff
     choose by hand, so tiers and topics do not bind them; ``everyone``: all whom staff may
     choose, those beyond the tiers last).
@@ -877,7 +868,7 @@ async def _eligible(
         " ORDER BY coalesce(tier, 3), open_questions, met_before, last_asked, id LIMIT :limit",
         params,
     )
-    return [_recipient(r) for r in rows]
+    return [_addressee(r) for r in rows]
 
 
 async def run_due(
@@ -950,7 +941,7 @@ async def run_due(
             now,
             row["telegram_user_id"],
             "sendMessage",
-            notices.remind(request, _recipient(row), candidate),
+            notices.remind(request, _addressee(row), candidate),
             dedup_key=f"contact-remind:{candidate.request_id}:{candidate.position}",
         )
     return JobCounts(

@@ -17,6 +17,17 @@ LAST_SEEN_PRECISION = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
+class Addressee:
+    """Whom the bot writes to on its own, and in which language (the member's choice, else
+    their Telegram app's)."""
+
+    member_id: int
+    telegram_user_id: int
+    language: str | None
+    app_language: str | None
+
+
+@dataclass(frozen=True)
 class Member:
     id: int
     telegram_user_id: int

@@ -37,6 +37,7 @@ from typing import Any
 from storage.audit import AuditRepository
 from storage.db import Database, Transaction
 from storage.events import SEATS, Event, EventText, event_from_row
+from storage.members import Addressee as Addressee  # handlers import it from here too
 from storage.outbox import OutboxRepository
 from storage.timefmt import from_db, from_db_optional, to_db
 
@@ -153,14 +154,6 @@ class Change(Enum):
     NOT_REGISTERED = "not registered"  # nothing to cancel or accept (any more)
     CLOSED = "closed"  # after the deadline, or the event started or was cancelled
     EXPIRED = "expired"  # the offer's window has passed
-
-
-@dataclass(frozen=True)
-class Addressee:
-    member_id: int
-    telegram_user_id: int
-    language: str | None
-    app_language: str | None
 
 
 # Builds an outbox message (sendMessage parameters) for a member about an event.

@@ -10,13 +10,14 @@ from typing import Any
 from storage.audit import AuditRepository
 from storage.contact_queue import Closed, ContactQueueRepository
 from storage.contact_retention import ContactRetention, prune_contact_requests
-from storage.contacts import ContactRepository, ContactRequest, Recipient
+from storage.contacts import ContactRepository, ContactRequest
 from storage.db import Database
+from storage.members import Addressee
 from storage.timefmt import to_db
 from tests.storage.test_contacts import BERLIN, NOTICES, NOW, TODAY, ask, asked, member
 
 
-def _told(request: ContactRequest, asker: Recipient, text: str) -> dict[str, Any]:
+def _told(request: ContactRequest, asker: Addressee, text: str) -> dict[str, Any]:
     return {"text": f"closed {request.id} {text}"}
 
 

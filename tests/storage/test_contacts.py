@@ -20,12 +20,11 @@ from storage.contacts import (
     ContactRequest,
     Limit,
     Party,
-    Recipient,
     Submitted,
     run_due,
 )
 from storage.db import Database
-from storage.members import MemberRepository
+from storage.members import Addressee, MemberRepository
 from storage.personal_data import PersonalDataRepository
 from storage.regions import NEIGHBOURS
 from storage.timefmt import to_db
@@ -38,15 +37,15 @@ REMIND, PASS = timedelta(hours=48), timedelta(hours=72)
 MESSAGE = "We would like to talk about security at our Friday prayers."
 
 
-def _ask(request: ContactRequest, who: Recipient, candidate: Candidate) -> dict[str, Any]:
+def _ask(request: ContactRequest, who: Addressee, candidate: Candidate) -> dict[str, Any]:
     return {"text": f"ask {request.id} {candidate.position}"}
 
 
-def _remind(request: ContactRequest, who: Recipient, candidate: Candidate) -> dict[str, Any]:
+def _remind(request: ContactRequest, who: Addressee, candidate: Candidate) -> dict[str, Any]:
     return {"text": f"remind {request.id} {candidate.position}"}
 
 
-def _queued(request: ContactRequest, who: Recipient) -> dict[str, Any]:
+def _queued(request: ContactRequest, who: Addressee) -> dict[str, Any]:
     return {"text": f"queued {request.id} {request.queued_reason}"}
 
 
