@@ -20,7 +20,7 @@ from enum import Enum
 from typing import Any
 
 from storage.audit import AuditRepository
-from storage.contacts import ContactRequest, _request
+from storage.contacts import ContactRequest, request_from_row
 from storage.db import Database
 from storage.members import Addressee
 from storage.outbox import OutboxRepository
@@ -90,7 +90,7 @@ class ContactQueueRepository:
             (request_id,),
         )
         return QueueCard(
-            _request(row), {a[0]: int(a[1]) for a in answers}, bool(row["asker_may_ask"])
+            request_from_row(row), {a[0]: int(a[1]) for a in answers}, bool(row["asker_may_ask"])
         )
 
     async def assignees(self, request: ContactRequest, member_ids: list[int]) -> list[Assignee]:
@@ -177,7 +177,7 @@ class ContactQueueRepository:
             )
             if not rows:
                 return CloseResult(Closed.HANDLED)
-            request = _request(rows[0])
+            request = request_from_row(rows[0])
             asker = (
                 None
                 if request.asker_id is None

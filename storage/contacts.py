@@ -94,7 +94,8 @@ class ContactRequest:
         return self.state in OPEN_STATES
 
 
-def _request(row: sqlite3.Row) -> ContactRequest:
+def request_from_row(row: sqlite3.Row) -> ContactRequest:
+    """A contact_requests row (the queue reads requests in its own transactions)."""
     return ContactRequest(
         id=row["id"],
         asker_id=row["asker_id"],
@@ -245,13 +246,13 @@ class ContactRepository:
 
     async def get(self, request_id: int) -> ContactRequest | None:
         row = await self._db.fetchone("SELECT * FROM contact_requests WHERE id = ?", (request_id,))
-        return None if row is None else _request(row)
+        return None if row is None else request_from_row(row)
 
     async def draft(self, asker_id: int) -> ContactRequest | None:
         row = await self._db.fetchone(
             "SELECT * FROM contact_requests WHERE asker_id = ? AND state = 'draft'", (asker_id,)
         )
-        return None if row is None else _request(row)
+        return None if row is None else request_from_row(row)
 
     async def covered_regions(self, member_id: int) -> tuple[str, ...]:
         """The member's regions, or their organisation's Bundesland when they chose none."""
@@ -287,7 +288,7 @@ class ContactRepository:
                  to_db(now)),
             )  # fmt: skip
         assert row is not None
-        return _request(row)
+        return request_from_row(row)
 
     async def choose_region(self, asker_id: int, request_id: int, region: str) -> bool:
         if region not in REGIONS:
@@ -354,7 +355,7 @@ class ContactRepository:
                 return SubmitResult(Submitted.GONE)
             limit = await _limit_in(tx, asker_id, now)
             if limit is not None:
-                return SubmitResult(Submitted.REFUSED, _request(row), limit)
+                return SubmitResult(Submitted.REFUSED, request_from_row(row), limit)
             # The asker's side and organisation type as they are now, not when the draft began.
             await tx.execute(
                 "UPDATE contact_requests SET state = 'matching', step = NULL, submitted_at = ?,"
@@ -377,7 +378,7 @@ class ContactRepository:
             " ORDER BY state IN ('matching', 'queued') DESC, submitted_at DESC, id DESC LIMIT ?",
             (asker_id, limit),
         )
-        return [_request(r) for r in rows]
+        return [request_from_row(r) for r in rows]
 
     async def withdraw(self, asker_id: int, request_id: int, now: datetime) -> bool:
         """The asker withdraws an open request; the candidate being asked can no longer
@@ -520,7 +521,7 @@ class ContactRepository:
             " ORDER BY queued_at, id LIMIT ? OFFSET ?",
             (limit, offset),
         )
-        return [_request(r) for r in rows]
+        return [request_from_row(r) for r in rows]
 
     async def count_queued(self) -> int:
         row = await self._db.fetchone(
@@ -610,7 +611,7 @@ async def _asker(tx: Transaction, member_id: int) -> sqlite3.Row | None:
 
 async def _get_optional(tx: Transaction, request_id: int) -> ContactRequest | None:
     row = await tx.fetchone("SELECT * FROM contact_requests WHERE id = ?", (request_id,))
-    return None if row is None else _request(row)
+    return None if row is None else request_from_row(row)
 
 
 async def _get(tx: Transaction, request_id: int) -> ContactRequest:
@@ -736,7 +737,7 @@ async def queue(
     )
     if not rows:
         return False
-    request = _request(rows[0])
+    request = request_from_row(rows[0])
     asked = await tx.fetchone(
         "SELECT count(*) FROM contact_candidates WHERE request_id = ?", (request_id,)
     )
@@ -915,7 +916,7 @@ async def run_due(
         " (SELECT 1 FROM contact_candidates c WHERE c.request_id = q.id AND c.answer IS NULL)"
     )
     for row in idle:
-        await ask_next(tx, _request(row), now, today, notices)
+        await ask_next(tx, request_from_row(row), now, today, notices)
     asked = await tx.fetchone(
         "SELECT count(*) FROM contact_candidates WHERE asked_at = ?", (stamp,)
     )
