@@ -6,8 +6,14 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+from bot.checkin_calendar import DEFAULT_CRON as DEFAULT_CHECKIN_CRON
+from bot.recurrence import Cron, RecurrenceError
 
 LANGUAGES = ("de", "en", "fr", "tr", "ar")
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
@@ -16,6 +22,15 @@ DEFAULT_DB = "data/kosizu.sqlite3"
 # BotFather tokens: the bot's numeric id, a colon, then 35 URL-safe characters. We accept
 # 30+ so test tokens stay short, but never whitespace, quotes or a second colon.
 _TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,64}$")
+# The Bundesländer as the holidays package codes them (its German subdivisions also hold a
+# city, Augsburg, which is no Bundesland).
+BUNDESLAENDER = tuple(
+    sorted(
+        code
+        for code in holidays.country_holidays("DE").subdivisions
+        if len(code) == 2 and code.isupper()
+    )
+)
 
 
 class ConfigError(Exception):
@@ -45,6 +60,12 @@ class Config:
     # (handlers/contact_relay.py, handlers/contact_followup.py).
     contact_relay_days: int = 14
     contact_followup_days: int = 14
+    # Check-in rounds (bot/checkin_calendar.py): when they open (moved off weekends and
+    # German public holidays; the region adds one Bundesland's), and how many days after a
+    # round closed its answers, prompts and follow-up marks are deleted.
+    checkin_cron: str = DEFAULT_CHECKIN_CRON
+    holiday_region: str | None = None
+    checkin_retention_days: int = 1826
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_token: bool = True) -> Config:
@@ -112,6 +133,24 @@ class Config:
             )
         relay_days = _days(env, "KOSIZU_CONTACT_RELAY_DAYS", 14)
         followup_days = _days(env, "KOSIZU_CONTACT_FOLLOWUP_DAYS", 14)
+
+        checkin_cron = " ".join(env.get("KOSIZU_CHECKIN_CRON", "").split()) or DEFAULT_CHECKIN_CRON
+        try:
+            # A rule that parses but never fires (31 February) would only fail at start-up.
+            Cron.parse(checkin_cron).next_after(datetime(2000, 1, 1, tzinfo=UTC), timezone)
+        except RecurrenceError:
+            raise ConfigError(
+                "KOSIZU_CHECKIN_CRON must be a five-field cron rule that fires (minute hour "
+                f'day month weekday) such as "{DEFAULT_CHECKIN_CRON}", not {checkin_cron!r}.'
+            ) from None
+        region_text = env.get("KOSIZU_HOLIDAY_REGION", "").strip()
+        region = region_text.upper().removeprefix("DE-")
+        if region and region not in BUNDESLAENDER:
+            raise ConfigError(
+                "KOSIZU_HOLIDAY_REGION must be empty (nationwide holidays) or a Bundesland code "
+                f"({', '.join(BUNDESLAENDER)}), not {region_text!r}."
+            )
+        checkin_retention_days = _days(env, "KOSIZU_CHECKIN_RETENTION_DAYS", 1826)
         return cls(
             token=token,
             db_path=db_path,
@@ -126,6 +165,9 @@ class Config:
             contact_retention_days=retention_days,
             contact_relay_days=relay_days,
             contact_followup_days=followup_days,
+            checkin_cron=checkin_cron,
+            holiday_region=region or None,
+            checkin_retention_days=checkin_retention_days,
         )
 
 

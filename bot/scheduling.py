@@ -32,6 +32,9 @@ from storage.schedule import ScheduledItem, ScheduleRepository
 log = logging.getLogger(__name__)
 
 JobHandler = Callable[[Transaction, ScheduledItem, datetime], Awaitable[None]]
+# A recurring item's own rule where a cron expression is not enough (check-in rounds move off
+# public holidays): the first occurrence strictly after the instant given.
+NextAfter = Callable[[datetime], datetime]
 
 GIVE_UP_AFTER = 5
 TICK_SECONDS = 5.0
@@ -53,16 +56,25 @@ class Scheduler:
         self._clock = clock
         self._tz = tz
         self._handlers: dict[str, JobHandler] = {}
+        self._rules: dict[str, NextAfter] = {}
 
-    def register(self, kind: str, handler: JobHandler) -> None:
+    def register(
+        self, kind: str, handler: JobHandler, *, next_after: NextAfter | None = None
+    ) -> None:
         if kind in self._handlers:
             raise ValueError(f"a handler for {kind!r} is already registered")
         self._handlers[kind] = handler
+        if next_after is not None:
+            self._rules[kind] = next_after
 
     def next_due(self, item: ScheduledItem, now: datetime) -> datetime | None:
         if item.recurrence is None:
             return None
-        return Cron.parse(item.recurrence).next_after(max(now, item.due_at), self._tz)
+        after = max(now, item.due_at)
+        rule = self._rules.get(item.kind)
+        if rule is not None:
+            return rule(after)
+        return Cron.parse(item.recurrence).next_after(after, self._tz)
 
     async def tick(self) -> int:
         """Run every due occurrence once; returns how many ran."""

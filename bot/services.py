@@ -11,6 +11,7 @@ from bot.privacy import PrivacyNotice
 from storage.applications import ApplicationRepository
 from storage.audit import AuditRepository
 from storage.chats import ForeignChatRepository
+from storage.checkins import CheckinRepository
 from storage.consents import ConsentRepository
 from storage.contact_followups import FollowupRepository
 from storage.contact_queue import ContactQueueRepository
@@ -31,6 +32,7 @@ from storage.outbox import OutboxRepository
 from storage.personal_data import PersonalDataRepository
 from storage.profiles import ProfileRepository
 from storage.projects import ProjectRepository
+from storage.questionnaires import QuestionnaireRepository
 from storage.reconfirmation import ReconfirmationRepository
 from storage.registrations import RegistrationRepository
 from storage.relays import RelayRepository
@@ -70,8 +72,10 @@ class Services:
     do_not_introduce: DoNotIntroduceRepository
     contact_queue: ContactQueueRepository
     contact_stats: ContactStatsRepository
-    # Quarterly check-ins (issue 6): the funded projects.
+    # Quarterly check-ins (issue 6): the funded projects, the questionnaire, the rounds.
     projects: ProjectRepository
+    questionnaires: QuestionnaireRepository
+    checkins: CheckinRepository
 
     @classmethod
     def create(
@@ -114,4 +118,6 @@ class Services:
             contact_queue=ContactQueueRepository(db),
             contact_stats=ContactStatsRepository(db),
             projects=ProjectRepository(db),
+            questionnaires=QuestionnaireRepository(db),
+            checkins=CheckinRepository(db),
         )

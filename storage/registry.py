@@ -257,6 +257,42 @@ REGISTRY: dict[str, TableRule] = {
         Erasure.DELETE_ROWS,
         "until the project is saved, or the staff member cancels or starts again",
     ),
+    # Check-in rounds (issue 6). The answers are the project's, not the member's: when a
+    # member erases their data the answer stays and "answered by" becomes a former member
+    # (the foreign keys set the ids NULL). Rounds go with everything in them
+    # KOSIZU_CHECKIN_RETENTION_DAYS (5 years) after they closed (the daily retention job).
+    "checkin_rounds": TableRule(
+        "check-in rounds; the staff member who opened one, as an internal id",
+        "opened_by",
+        Erasure.KEEP_IDS,
+        "until KOSIZU_CHECKIN_RETENTION_DAYS (default 1826) after the round closed",
+    ),
+    "checkin_projects": TableRule(
+        "a project's part in a round: who is answering it and who submitted it",
+        "submitted_by",
+        Erasure.ANONYMISE,
+        "as the round",
+        export="SELECT round_id, project_id, submitted_at FROM checkin_projects"
+        " WHERE submitted_by = ? ORDER BY round_id, project_id",
+    ),
+    "checkin_answers": TableRule(
+        "a project's answers to the check-in questions, and which member gave each",
+        "answered_by",
+        Erasure.ANONYMISE,
+        "as the round",
+    ),
+    "checkin_prompts": TableRule(
+        "which members were prompted for which project's check-in, and who was out of office",
+        "member_id",
+        Erasure.DELETE_ROWS,
+        "as the round, or until the member erases their data",
+    ),
+    "checkin_followups": TableRule(
+        "staff marked a project's 'support needed' answer done; who, as an internal id",
+        "done_by",
+        Erasure.KEEP_IDS,
+        "as the round",
+    ),
 }
 
 # Column names that point at a person wherever they appear.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -40,3 +41,54 @@ def test_bad_values_are_refused(env: dict[str, str], fragment: str) -> None:
         Config.from_env(full)
     message = str(error.value)
     assert "\n" not in message and message.endswith(".")
+
+
+def test_checkin_defaults() -> None:
+    config = Config.from_env({"KOSIZU_BOT_TOKEN": TOKEN})
+    assert config.checkin_cron == "0 10 8-14 1,4,7,10 1"
+    assert config.holiday_region is None
+    assert config.checkin_retention_days == 1826
+
+
+def test_checkin_values() -> None:
+    config = Config.from_env(
+        {
+            "KOSIZU_BOT_TOKEN": TOKEN,
+            "KOSIZU_CHECKIN_CRON": " 30 9  1-7 3,6,9,12 2 ",
+            "KOSIZU_HOLIDAY_REGION": "by",
+            "KOSIZU_CHECKIN_RETENTION_DAYS": "365",
+        }
+    )
+    assert config.checkin_cron == "30 9 1-7 3,6,9,12 2"
+    assert config.holiday_region == "BY"
+    assert config.checkin_retention_days == 365
+
+
+@pytest.mark.parametrize(
+    ("text", "code"), [("BE", "BE"), ("nw", "NW"), ("de-bw", "BW"), ("", None)]
+)
+def test_holiday_region_is_a_bare_upper_case_code(text: str, code: str | None) -> None:
+    config = Config.from_env({"KOSIZU_BOT_TOKEN": TOKEN, "KOSIZU_HOLIDAY_REGION": text})
+    assert config.holiday_region == code
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({"KOSIZU_CHECKIN_CRON": "every quarter"}, "KOSIZU_CHECKIN_CRON must be"),
+        ({"KOSIZU_CHECKIN_CRON": "0 10 8-14 1,4,7,10"}, '"0 10 8-14 1,4,7,10 1"'),
+        ({"KOSIZU_CHECKIN_CRON": "0 25 * * *"}, "KOSIZU_CHECKIN_CRON must be"),
+        ({"KOSIZU_HOLIDAY_REGION": "Bavaria"}, "KOSIZU_HOLIDAY_REGION must be"),
+        ({"KOSIZU_HOLIDAY_REGION": "AT-9"}, "KOSIZU_HOLIDAY_REGION must be"),
+        ({"KOSIZU_HOLIDAY_REGION": "Augsburg"}, "KOSIZU_HOLIDAY_REGION must be"),
+        ({"KOSIZU_CHECKIN_RETENTION_DAYS": "0"}, "KOSIZU_CHECKIN_RETENTION_DAYS must be"),
+        ({"KOSIZU_CHECKIN_RETENTION_DAYS": "3651"}, "KOSIZU_CHECKIN_RETENTION_DAYS must be"),
+        ({"KOSIZU_CHECKIN_RETENTION_DAYS": "5y"}, "KOSIZU_CHECKIN_RETENTION_DAYS must be"),
+    ],
+)
+def test_bad_checkin_values_are_refused(env: dict[str, str], fragment: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(fragment)) as error:
+        Config.from_env({"KOSIZU_BOT_TOKEN": TOKEN, **env})
+    message = str(error.value)
+    assert "\n" not in message and message.endswith(".")
+    assert next(iter(env)) in message
