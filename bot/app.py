@@ -42,6 +42,11 @@ from handlers import (
     apply,
     cancel,
     chat_guard,
+    checkin_answer,
+    checkin_away,
+    checkin_followups,
+    checkin_list,
+    checkins_admin,
     consent,
     contact,
     contact_close,
@@ -152,12 +157,25 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         CallbackQueryHandler(contact_followup.button, pattern=pattern(contact_followup.PREFIX)),
         CallbackQueryHandler(do_not_introduce.tapped, pattern=pattern(do_not_introduce.PREFIX)),
     ]
+    # Quarterly check-ins, a partner's side: answering for a project, out of office. Only
+    # active members (the repository re-checks that they answer for the project).
+    checkin_conversation = checkin_answer.conversation()
+    checkin_handlers: list[BaseHandler[Any, BotContext, Any]] = [
+        CommandHandler("checkin", checkin_list.show_list, filters=_PRIVATE),
+        CallbackQueryHandler(checkin_list.list_button, pattern=f"^{checkin_list.LIST_OPEN}$"),
+        CallbackQueryHandler(checkin_away.away_button, pattern=checkin_away.AWAY_PATTERN),
+    ]
     gate = access.AccessGate(
         suspended_may=data_rights,
         lapsed_may=[*data_rights, *lapsed_extras],
         unconsented_may=data_rights,
         ask_consent=consent.ask,
-        members_only=[contact_conversation, *contact_buttons],
+        members_only=[
+            contact_conversation,
+            *contact_buttons,
+            checkin_conversation,
+            *checkin_handlers,
+        ],
     )
     conversations = [
         onboarding.conversation(),
@@ -174,6 +192,7 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         contact_conversation,
         contact_close.conversation(),
         projects.conversation(),
+        checkin_conversation,
     ]
     app.add_handler(TypeHandler(Update, chat_guard.guard), group=-4)
     app.add_handler(TypeHandler(Update, session.attach_member), group=-3)
@@ -220,6 +239,11 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         CommandHandler("projects", projects.show, filters=_PRIVATE),
         CallbackQueryHandler(projects.button, pattern=pattern(projects.PREFIX)),
         CallbackQueryHandler(project_members.button, pattern=pattern(project_members.PREFIX)),
+        # Quarterly check-ins, the network team's side: rounds, summary, export, follow-ups.
+        CommandHandler("checkins", checkins_admin.show, filters=_PRIVATE),
+        CallbackQueryHandler(checkins_admin.button, pattern=pattern(checkins_admin.PREFIX)),
+        CallbackQueryHandler(checkin_followups.button, pattern=pattern(checkin_followups.PREFIX)),
+        *checkin_handlers,
         home_button,
         help_button,
         language_button,

@@ -40,6 +40,18 @@ class Timeline:
     closes_at: datetime
 
     @property
+    def moments(self) -> tuple[datetime, ...]:
+        """In the order storage.checkins.CheckinRepository.open_round takes them."""
+        return (
+            self.opens_at,
+            self.remind_at,
+            self.last_remind_at,
+            self.final_at,
+            self.due_at,
+            self.closes_at,
+        )
+
+    @property
     def due_day(self) -> datetime:
         """An instant on the due day (its last second), for showing the date."""
         return self.due_at - timedelta(seconds=1)

@@ -29,7 +29,14 @@ from bot.scheduling import (
 )
 from bot.services import Services
 from bot.updates import POLL_TIMEOUT, PollingRequest, UpdatePump
-from handlers import contact_followup, contact_jobs, contact_relay, events, reconfirmation
+from handlers import (
+    checkin_jobs,
+    contact_followup,
+    contact_jobs,
+    contact_relay,
+    events,
+    reconfirmation,
+)
 from storage.contact_retention import ContactRetention
 from storage.db import Database
 
@@ -90,7 +97,16 @@ async def serve(
             messages_after=timedelta(days=config.contact_message_days),
             rows_after=timedelta(days=config.contact_retention_days),
         )
-        scheduler.register(RETENTION_KIND, retention_job(contact_retention))
+        scheduler.register(
+            RETENTION_KIND,
+            retention_job(contact_retention, timedelta(days=config.checkin_retention_days)),
+        )
+        scheduler.register(
+            checkin_jobs.ROUND_KIND,
+            checkin_jobs.round_job(catalogs, config),
+            next_after=checkin_jobs.round_schedule(config).next_after,
+        )
+        scheduler.register(checkin_jobs.KIND, checkin_jobs.job(catalogs))
         scheduler.register(reconfirmation.KIND, reconfirmation.job(catalogs))
         scheduler.register(events.KIND, events.job(catalogs))
         scheduler.register(contact_jobs.KIND, contact_jobs.job(catalogs, config))
@@ -99,6 +115,7 @@ async def serve(
             contact_followup.KIND, contact_followup.job(catalogs, config.contact_followup_days)
         )
         await ensure_core_items(services.schedule, clock, config.timezone)
+        await checkin_jobs.ensure_round_item(services.schedule, clock, config)
         await ensure_recurring(
             services.schedule, clock, config.timezone, reconfirmation.KIND, reconfirmation.CRON
         )
@@ -109,6 +126,7 @@ async def serve(
         for kind, cron in (
             (contact_relay.KIND, contact_relay.CRON),
             (contact_followup.KIND, contact_followup.CRON),
+            (checkin_jobs.KIND, checkin_jobs.CRON),
         ):
             await ensure_recurring(services.schedule, clock, config.timezone, kind, cron)
         async with app:

@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.recurrence import Cron
 from storage.applications import ApplicationRepository
 from storage.audit import AuditRepository
+from storage.checkins import CheckinRepository
 from storage.contact_retention import ContactRetention, prune_contact_requests
 from storage.db import Database, Transaction
 from storage.inbox import InboxRepository
@@ -47,6 +48,7 @@ UPDATE_ID_MEMORY = timedelta(hours=48)
 OUTBOX_MEMORY = timedelta(days=30)
 RUN_MEMORY = timedelta(days=90)
 INVITE_FAILURE_MEMORY = timedelta(days=1)  # the rate limit looks back one hour
+CHECKIN_RETENTION = timedelta(days=1826)  # KOSIZU_CHECKIN_RETENTION_DAYS' default
 
 
 class Scheduler:
@@ -103,11 +105,13 @@ class Scheduler:
         return ran
 
 
-def retention_job(contacts: ContactRetention) -> JobHandler:
-    """The retention job with the configured contact-request retention."""
+def retention_job(
+    contacts: ContactRetention, checkins_after: timedelta = CHECKIN_RETENTION
+) -> JobHandler:
+    """The retention job with the configured contact-request and check-in retention."""
 
     async def run(tx: Transaction, item: ScheduledItem, now: datetime) -> None:
-        await run_retention(tx, item, now, contacts=contacts)
+        await run_retention(tx, item, now, contacts=contacts, checkins_after=checkins_after)
 
     return run
 
@@ -118,11 +122,13 @@ async def run_retention(
     now: datetime,
     *,
     contacts: ContactRetention,
+    checkins_after: timedelta = CHECKIN_RETENTION,
 ) -> None:
     """Forget what is no longer needed: handled update ids, settled outbox rows, old runs,
     old wrong-code records, applications refused or left unfinished 30 days ago (with the
     applicant's data), answers to sensitive event questions 30 days after the event, and
-    contact requests' messages and then rows (storage/contact_retention.py)."""
+    contact requests' messages and then rows (storage/contact_retention.py), and check-in
+    rounds closed ``checkins_after`` ago with their answers."""
     updates = await InboxRepository.prune_handled(tx, now - UPDATE_ID_MEMORY)
     messages = await OutboxRepository.prune_finished(tx, now - OUTBOX_MEMORY)
     runs = await ScheduleRepository.prune_runs(tx, now - RUN_MEMORY)
@@ -130,6 +136,7 @@ async def run_retention(
     applications = await ApplicationRepository.expire(tx, now)
     answers = await RegistrationRepository.prune_sensitive_answers(tx, now)
     contact = await prune_contact_requests(tx, now, contacts)
+    rounds = await CheckinRepository.prune(tx, now - checkins_after)
     await AuditRepository.record(
         tx,
         now,
@@ -139,7 +146,7 @@ async def run_retention(
         detail=f"updates={updates} outbox={messages} runs={runs} invite_failures={failures}"
         f" applications={applications} sensitive_answers={answers}"
         f" contact_messages={contact.messages} contact_drafts={contact.drafts}"
-        f" contact_requests={contact.requests}",
+        f" contact_requests={contact.requests} checkin_rounds={rounds}",
     )
 
 

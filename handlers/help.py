@@ -39,6 +39,8 @@ def help_text(t: Translator, member: Member) -> str:
             lines.append(
                 t._("/contact – be introduced to a community representative, with their consent")
             )
+        if member.role in ("community", "police"):
+            lines.append(t._("/checkin – the quarterly check-in of the projects you answer for"))
         if member.is_active_staff:
             lines += [
                 "",
@@ -48,6 +50,7 @@ def help_text(t: Translator, member: Member) -> str:
                 t._("/members – members, lapsed roles, suspensions"),
                 t._("/organisations – add and edit organisations"),
                 t._("/projects – funded projects, their partners and who answers the check-ins"),
+                t._("/checkins – check-in rounds: status, summary, export, follow-up items"),
                 t._("/newevent – create and publish an event step by step"),
                 t._("/invite – an invitation link: choose the role and organisation step by step"),
                 t._("/invite community|police|staff [organisation number] – the same at once"),

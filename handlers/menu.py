@@ -7,6 +7,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.context import BotContext
 from handlers import (
     apply,
+    checkin_list,
+    checkins_admin,
     consent,
     contact,
     contact_queue,
@@ -47,6 +49,14 @@ async def main_menu(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
             rows.append(
                 [InlineKeyboardButton(t._("🤝 Request a contact"), callback_data=contact.OPEN)]
             )
+        if await checkin_list.menu_applies(context):
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        t._("📝 Quarterly check-in"), callback_data=checkin_list.LIST_OPEN
+                    )
+                ]
+            )
         if member.is_active_staff:
             waiting = await context.services.applications.count_pending()
             requests = await context.services.contacts.count_queued()
@@ -64,7 +74,10 @@ async def main_menu(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
                     InlineKeyboardButton(t._("👥 Members"), callback_data=members.OPEN),
                     InlineKeyboardButton(t._("🏢 Organisations"), callback_data=organisations.OPEN),
                 ],
-                [InlineKeyboardButton(t._("📁 Projects"), callback_data=projects.OPEN)],
+                [
+                    InlineKeyboardButton(t._("📁 Projects"), callback_data=projects.OPEN),
+                    checkins_admin.menu_button(t),
+                ],
             ]
     elif member.status == "pending":
         text = t._(

@@ -15,14 +15,16 @@ the project (an active one) may change its answer. The handlers add the staff vi
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 
 from storage.audit import AuditRepository
 from storage.db import Database, Transaction
 from storage.members import Addressee
+from storage.outbox import OutboxRepository
 from storage.timefmt import from_db, to_db
 
 # The questions with a meaning beyond their text (the default questionnaire uses these keys).
@@ -66,6 +68,10 @@ class RoundOpen(Exception):
 
 class NoQuestionnaire(Exception):
     """No questionnaire has been imported yet."""
+
+
+class NoProjects(Exception):
+    """No active project is funded during the round: nobody would be asked."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +225,21 @@ async def _holder_valid(tx: Transaction, round_id: int, project_id: int, holder:
     return away is None
 
 
+# Projects funded at some point of the round: the period's days are local dates, a day's
+# difference at the edges does not matter for who is asked.
+_FUNDED = " FROM projects WHERE archived_at IS NULL AND starts_on <= ? AND ends_on >= ?"
+
+
+def _period(opens: datetime, closes: datetime) -> tuple[str, str]:
+    return closes.date().isoformat(), opens.date().isoformat()
+
+
+async def _taking_part(tx: Transaction, opens: datetime, closes: datetime) -> int:
+    row = await tx.fetchone("SELECT count(*)" + _FUNDED, _period(opens, closes))
+    assert row is not None
+    return int(row[0])
+
+
 class CheckinRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -243,6 +264,9 @@ class CheckinRepository:
         )
         if open_row is not None:
             raise RoundOpen(_round(open_row))
+        opens, closes = moments[0], moments[-1]
+        if not await _taking_part(tx, opens, closes):
+            raise NoProjects
         version = await tx.fetchone("SELECT max(id) AS id FROM questionnaire_versions")
         if version is None or version["id"] is None:
             raise NoQuestionnaire
@@ -259,14 +283,9 @@ class CheckinRepository:
             ),
         )
         assert round_id is not None
-        opens, closes = moments[0], moments[-1]
-        # Projects funded at some point of the round: the period's days are local dates, a
-        # day's difference at the edges does not matter for who is asked.
         taking_part = await tx.execute(
-            "INSERT INTO checkin_projects (round_id, project_id)"
-            " SELECT ?, id FROM projects WHERE archived_at IS NULL"
-            " AND starts_on <= ? AND ends_on >= ?",
-            (round_id, closes.date().isoformat(), opens.date().isoformat()),
+            "INSERT INTO checkin_projects (round_id, project_id) SELECT ?, id" + _FUNDED,
+            (round_id, *_period(opens, closes)),
         )
         await AuditRepository.record(
             tx,
@@ -362,13 +381,8 @@ class CheckinRepository:
     async def taking_part(self, opens: datetime, closes: datetime) -> int:
         """How many projects would take part in a round opening now (as ``open_round_in``
         chooses them), for the confirmation staff see before opening one."""
-        row = await self._db.fetchone(
-            "SELECT count(*) FROM projects WHERE archived_at IS NULL"
-            " AND starts_on <= ? AND ends_on >= ?",
-            (closes.date().isoformat(), opens.date().isoformat()),
-        )
-        assert row is not None
-        return int(row[0])
+        async with self._db.transaction() as tx:
+            return await _taking_part(tx, opens, closes)
 
     # A round's projects ---------------------------------------------------------------
 
@@ -632,38 +646,80 @@ class CheckinRepository:
     ) -> tuple[list[Addressee], list[Addressee]]:
         """ "Out of office this round": no reminders for the member, the draft released if they
         held it. Returns the project's other members to hand the prompt to (active, not away)
-        and, when there are none, the staff to tell. Messages are the caller's (see
-        ``hand_over``)."""
+        and, when there are none, the staff to tell. ``away_and_tell`` also queues the
+        messages."""
         async with self._db.transaction() as tx:
-            await self._check(tx, round_id, project_id, member_id, now)
-            await tx.execute(
-                "INSERT INTO checkin_prompts (round_id, project_id, member_id, prompted_at,"
-                " away_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (round_id, project_id, member_id)"
-                " DO UPDATE SET away_at = excluded.away_at",
-                (round_id, project_id, member_id, to_db(now), to_db(now)),
-            )
-            await tx.execute(
-                "UPDATE checkin_projects SET answering_id = NULL, position = NULL"
-                " WHERE round_id = ? AND project_id = ? AND answering_id = ?",
-                (round_id, project_id, member_id),
-            )
-            others = await tx.fetchall(
-                _ANSWERING + " AND m.id != ? AND m.id NOT IN (SELECT member_id FROM"
-                " checkin_prompts WHERE round_id = ? AND project_id = ? AND away_at IS NOT NULL)"
-                " ORDER BY m.id",
-                (project_id, member_id, round_id, project_id),
-            )
-            staff = [] if others else await active_staff(tx)
-            await AuditRepository.record(
-                tx,
-                now,
-                "checkin.away",
-                actor_id=member_id,
-                object_type="checkin_round",
-                object_id=round_id,
-                detail=f"project={project_id} handed_to={len(others)}",
-            )
+            return await self._away(tx, round_id, project_id, member_id, now)
+
+    async def _away(
+        self, tx: Transaction, round_id: int, project_id: int, member_id: int, now: datetime
+    ) -> tuple[list[Addressee], list[Addressee]]:
+        """The body of ``away``, shared with ``away_and_tell``."""
+        await self._check(tx, round_id, project_id, member_id, now)
+        await tx.execute(
+            "INSERT INTO checkin_prompts (round_id, project_id, member_id, prompted_at,"
+            " away_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (round_id, project_id, member_id)"
+            " DO UPDATE SET away_at = excluded.away_at",
+            (round_id, project_id, member_id, to_db(now), to_db(now)),
+        )
+        await tx.execute(
+            "UPDATE checkin_projects SET answering_id = NULL, position = NULL"
+            " WHERE round_id = ? AND project_id = ? AND answering_id = ?",
+            (round_id, project_id, member_id),
+        )
+        others = await tx.fetchall(
+            _ANSWERING + " AND m.id != ? AND m.id NOT IN (SELECT member_id FROM"
+            " checkin_prompts WHERE round_id = ? AND project_id = ? AND away_at IS NOT NULL)"
+            " ORDER BY m.id",
+            (project_id, member_id, round_id, project_id),
+        )
+        staff = [] if others else await active_staff(tx)
+        await AuditRepository.record(
+            tx,
+            now,
+            "checkin.away",
+            actor_id=member_id,
+            object_type="checkin_round",
+            object_id=round_id,
+            detail=f"project={project_id} handed_to={len(others)}",
+        )
         return [_addressee(r) for r in others], staff
+
+    async def away_and_tell(
+        self,
+        round_id: int,
+        project_id: int,
+        member_id: int,
+        now: datetime,
+        *,
+        hand_over: Callable[[Addressee], dict[str, Any]],
+        nobody_left: Callable[[Addressee], dict[str, Any]],
+    ) -> tuple[list[Addressee], list[Addressee]]:
+        """``away`` and, in the same transaction, the messages it calls for queued in the
+        outbox: ``hand_over(member)`` to each other member, else ``nobody_left(staff)`` to
+        each active staff member (sendMessage payloads, one per addressee and round)."""
+        async with self._db.transaction() as tx:
+            others, staff = await self._away(tx, round_id, project_id, member_id, now)
+            for other in others:
+                await OutboxRepository.enqueue(
+                    tx,
+                    now,
+                    other.telegram_user_id,
+                    "sendMessage",
+                    hand_over(other),
+                    dedup_key=f"checkin-handover:{round_id}:{project_id}:{member_id}"
+                    f":{other.member_id}",
+                )
+            for person in staff:
+                await OutboxRepository.enqueue(
+                    tx,
+                    now,
+                    person.telegram_user_id,
+                    "sendMessage",
+                    nobody_left(person),
+                    dedup_key=f"checkin-nobody:{round_id}:{project_id}:{person.member_id}",
+                )
+        return others, staff
 
     async def is_away(self, round_id: int, project_id: int, member_id: int) -> bool:
         row = await self._db.fetchone(

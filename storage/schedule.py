@@ -65,6 +65,19 @@ class ScheduleRepository:
         assert row is not None
         return _item(row)
 
+    async def reschedule(
+        self, kind: str, ref: str, due_at: datetime, *, recurrence: str | None
+    ) -> bool:
+        """Give a pending item a new rule and next due time (the operator changed the rule);
+        False when there is no such pending item."""
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE scheduled_items SET due_at = ?, recurrence = ?, failures = 0"
+                " WHERE kind = ? AND ref = ? AND state = 'pending'",
+                (to_db(due_at), recurrence, kind, ref),
+            )
+        return changed == 1
+
     async def get(self, kind: str, ref: str) -> ScheduledItem | None:
         row = await self._db.fetchone(
             "SELECT * FROM scheduled_items WHERE kind = ? AND ref = ?", (kind, ref)

@@ -36,6 +36,7 @@ async def test_each_kind_of_person_gets_their_own_menu_and_help(
             "👥 Members",
             "🏢 Organisations",
             "📁 Projects",
+            "🗒 Check-ins",
             "🌐 Language",
             "❓ Help",
             "🔒 Privacy",

@@ -24,6 +24,7 @@ STAFF_COMMANDS = (
     "/newevent",
     "/requests",
     "/projects",
+    "/checkins",
 )
 REFUSAL = {
     "unknown": "This is only for the network team.",
@@ -80,6 +81,10 @@ async def state(bot: InProcessBot) -> dict[str, object]:
         "projects": [tuple(r) for r in await db.fetchall("SELECT * FROM projects")],
         "project_members": [tuple(r) for r in await db.fetchall("SELECT * FROM project_members")],
         "project_drafts": [tuple(r) for r in await db.fetchall("SELECT * FROM project_drafts")],
+        "checkin_rounds": [tuple(r) for r in await db.fetchall("SELECT * FROM checkin_rounds")],
+        "checkin_followups": [
+            tuple(r) for r in await db.fetchall("SELECT * FROM checkin_followups")
+        ],
     }
 
 
@@ -185,6 +190,21 @@ async def test_no_staff_command_or_button_works_for_anyone_else(
         f"projm:cand:{project.id}:0",
         f"projm:add:{project.id}:{target_row.id}",
         f"projm:rm:{project.id}:{target_row.id}",
+        "ckadm",
+        "ckadm:sum:1",
+        "ckadm:xlsx:1",
+        "ckadm:round:1:0",
+        "ckadm:meet:1:0",
+        "ckadm:link:1:1",
+        "ckadm:nolink:1",
+        "ckadm:quest:1",
+        "ckadm:past:0",
+        "ckadm:new",
+        "ckadm:newok",
+        "ckfu:list:0:0",
+        "ckfu:list:1:0",
+        "ckfu:done:1:1:0",
+        "ckfu:undo:1:1:0",
     )
     for data in buttons:
         answer = await forged(emulator, actor, own, data)
@@ -280,6 +300,18 @@ async def test_staff_buttons_with_forged_numbers_are_answered_as_outdated(
             f"projm:cand:1:{number}",
             f"projm:add:1:{number}",
             f"projm:rm:{number}:1",
+            f"ckadm:sum:{number}",
+            f"ckadm:xlsx:{number}",
+            f"ckadm:round:{number}:0",
+            f"ckadm:round:1:{number}",
+            f"ckadm:meet:{number}:0",
+            f"ckadm:link:1:{number}",
+            f"ckadm:nolink:{number}",
+            f"ckadm:quest:{number}",
+            f"ckadm:past:{number}",
+            f"ckfu:list:0:{number}",
+            f"ckfu:done:{number}:1:0",
+            f"ckfu:undo:1:{number}:0",
         ):
             answer = await forged(emulator, staff, own, data)
             assert str(answer.get("text", "")).startswith("This button no longer works"), data

@@ -62,9 +62,8 @@ async def setup(db: Database) -> tuple[CheckinRepository, int, int, int, int]:
     return CheckinRepository(db), project.id, staff, amira, bilal
 
 
-def moments(opens: datetime = OPENS) -> list[datetime]:
-    t = timeline(opens, BERLIN)
-    return [t.opens_at, t.remind_at, t.last_remind_at, t.final_at, t.due_at, t.closes_at]
+def moments(opens: datetime = OPENS) -> tuple[datetime, ...]:
+    return timeline(opens, BERLIN).moments
 
 
 async def test_a_round_takes_the_funded_projects_and_only_one_is_open(db: Database) -> None:
@@ -140,9 +139,7 @@ async def test_closing_makes_the_unsubmitted_missed_and_sends_the_summary(db: Da
     async with db.transaction() as tx:
         assert await CheckinRepository.summaries_due(tx, round_.due_at, timedelta(days=7)) == []
         closed = await CheckinRepository.close_due(tx, round_.closes_at)
-        summaries = await CheckinRepository.summaries_due(
-            tx, round_.closes_at, timedelta(days=7)
-        )
+        summaries = await CheckinRepository.summaries_due(tx, round_.closes_at, timedelta(days=7))
     assert [r.id for r in closed] == [round_.id] == [r.id for r in summaries]
     stored = await checkins.get(round_.id)
     assert stored is not None and row.status(stored, round_.closes_at) is Status.MISSED
