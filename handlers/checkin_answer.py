@@ -311,8 +311,8 @@ async def _mark_answered(query: CallbackQuery, shown: str) -> None:
 
 def _paused(t: Translator) -> str:
     return t._(
-        "Paused. Your answers so far are saved; continue any time until the round closes "
-        "with /checkin."
+        "Paused. Your answers so far are saved; continue any time with /checkin until the round "
+        "closes."
     )
 
 

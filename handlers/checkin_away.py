@@ -30,7 +30,7 @@ async def away_button(update: Update, context: BotContext) -> None:
     if (ids := ids_of(query, AWAY_NO)) is not None:
         await query.answer()
         await drop_buttons(query)
-        await context.bot.send_message(query.message.chat.id, t._("Nothing changed."))
+        await context.bot.send_message(query.message.chat.id, t._("Nothing was changed."))
         return
     ids = ids_of(query, AWAY)
     confirmed = ids is None and (ids := ids_of(query, AWAY_YES)) is not None

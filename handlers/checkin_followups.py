@@ -56,7 +56,7 @@ async def button(update: Update, context: BotContext) -> None:
             await query.answer(t._("This was changed meanwhile."), show_alert=True)
             await replace(query, *await listing(context, done=not done, page=page))
             return
-        note = t._("✅ Marked as done.") if done else t._("↩️ Open again.")
+        note = t._("✅ Marked as done.") if done else t._("↩️ Reopened.")
         await show_in_place(query, *await listing(context, done=not done, page=page, note=note))
         return
     await answer_stale(query, t)

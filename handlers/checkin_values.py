@@ -29,6 +29,12 @@ class Invalid(ValueError):
         self.message = message
 
 
+def grouped(number: int) -> str:
+    """Thousands apart by a narrow space: read alike in every language (a comma or a point
+    would be a decimal sign in some)."""
+    return f"{number:,}".replace(",", "\u202f")
+
+
 def question_text(question: Question, language: str, default_language: str) -> str:
     return question.texts.get(language) or question.texts[default_language]
 
@@ -74,7 +80,7 @@ def parse_text(t: Translator, question: Question, text: str, language: str, defa
         if value > NUMBER_MAX:
             raise Invalid(
                 t._("That number is too large; please send a number up to {max}.").format(
-                    max=f"{NUMBER_MAX:,}"
+                    max=grouped(NUMBER_MAX)
                 )
             )
         return str(value)
@@ -121,7 +127,7 @@ def shown(t: Translator, question: Question, value: str | None, language: str, d
     if value is None:
         return t._("(skipped)")
     if question.type == "number":
-        return f"{int(value):,}".replace(",", "\u202f") if value.isdigit() else value
+        return grouped(int(value)) if value.isdigit() else value
     if question.type == "scale":
         return t._("{value} of 5").format(value=value)
     if question.type == "yes_no":

@@ -173,7 +173,11 @@ def _project_status(t: Translator, round_: Round, project: RoundProject, now: da
     if status is Status.IN_PROGRESS:
         if answering is not None:
             return t._("✍️ in progress by {name}").format(name=answering)
-        return t._("✍️ in progress ({count} answers saved)").format(count=project.answered)
+        return t.ngettext(
+            "✍️ in progress ({count} answer saved)",
+            "✍️ in progress ({count} answers saved)",
+            project.answered,
+        ).format(count=project.answered)
     return t._("⏳ not started")
 
 
@@ -343,7 +347,7 @@ async def _confirm_open(context: BotContext) -> View:
     lines = [
         "<b>" + t._("Open a check-in round now?") + "</b>",
         "",
-        t._("It asks the questionnaire “{title}” (version {number}).").format(
+        t._("It uses the questionnaire “{title}” (version {number}).").format(
             title=html.escape(version.title), number=version.number
         ),
         t.ngettext(

@@ -363,7 +363,7 @@ async def test_out_of_office_hands_over_then_tells_staff(
     amira.tap(listing, "🏖 Out of office: Dialog Nord")
     confirm = await said(amira, "Are you out of office this round?")
     amira.tap(confirm, "Cancel")
-    await said(amira, "Nothing changed.")
+    await said(amira, "Nothing was changed.")
     assert not await services.checkins.is_away(s.round.id, s.project_id, s.amira_id)
     amira.tap(listing, "🏖 Out of office: Dialog Nord")
     confirm = await said(amira, "Are you out of office this round?")

@@ -168,7 +168,7 @@ async def test_staff_open_a_round_now_once_and_follow_each_projects_status(
     confirm = await tapped(staff, screen, "▶️ Open a round now")
     assert confirm.plain == (
         "Open a check-in round now?\n\n"
-        "It asks the questionnaire “KoSiZu quarterly check-in (default)” (version 1).\n"
+        "It uses the questionnaire “KoSiZu quarterly check-in (default)” (version 1).\n"
         "3 projects take part (the active projects funded during the round).\n"
         "Answers are due on January 25, 2027; the round closes on February 15, 2027.\n"
         "The partners get their prompts within a minute or two."
@@ -480,7 +480,7 @@ async def test_support_needed_answers_become_follow_up_items_staff_mark_done_and
         "Done on January 11, 2027",
     ]
     reopened = await tapped(staff, done, "↩️ Reopen 1. Alpha")
-    assert lines(reopened)[0] == "↩️ Open again."
+    assert lines(reopened)[0] == "↩️ Reopened."
     assert "No follow-up item is done yet." in lines(reopened)
     assert [e.detail for e in await audit.entries("checkin.followup")] == [
         f"project={s.projects['Alpha']} done=1",

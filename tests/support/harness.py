@@ -140,4 +140,8 @@ class ChildBot:
 
 
 def write_clock(path: Path, moment: datetime) -> None:
-    path.write_text(moment.isoformat())
+    # Replaced in one step: the child reads the file at any moment and must never see it
+    # truncated halfway through a write.
+    draft = path.with_name(path.name + ".new")
+    draft.write_text(moment.isoformat())
+    os.replace(draft, path)
