@@ -11,6 +11,7 @@ from bot.privacy import PrivacyNotice
 from storage.applications import ApplicationRepository
 from storage.audit import AuditRepository
 from storage.chats import ForeignChatRepository
+from storage.checkin_followups import CheckinFollowupRepository
 from storage.checkins import CheckinRepository
 from storage.consents import ConsentRepository
 from storage.contact_followups import FollowupRepository
@@ -76,6 +77,7 @@ class Services:
     projects: ProjectRepository
     questionnaires: QuestionnaireRepository
     checkins: CheckinRepository
+    checkin_followups: CheckinFollowupRepository
 
     @classmethod
     def create(
@@ -120,4 +122,5 @@ class Services:
             projects=ProjectRepository(db),
             questionnaires=QuestionnaireRepository(db),
             checkins=CheckinRepository(db),
+            checkin_followups=CheckinFollowupRepository(db),
         )

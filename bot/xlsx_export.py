@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-CellValue = str | int | datetime | None
+CellValue = str | int | float | datetime | None
 
 # A value starting with one of these is read as a formula by some spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -36,23 +37,43 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[CellValue]]
+
+
 def workbook_bytes(
     sheet_title: str, headers: Sequence[str], rows: Sequence[Sequence[CellValue]]
 ) -> bytes:
     """One sheet: a bold, frozen header row, then the rows. A datetime must be naive (the
     caller picks the timezone: the file format has none); it is shown as date and time."""
+    return workbook_of([Sheet(sheet_title, headers, rows)])
+
+
+def workbook_of(sheets: Sequence[Sheet]) -> bytes:
+    """Several sheets, each written as ``workbook_bytes`` writes its one."""
     workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    title = _SHEET_TITLE_FORBIDDEN.sub(" ", sheet_title).strip()[:_SHEET_TITLE_MAX]
-    sheet.title = title or "Sheet1"
-    widths = [len(h) for h in headers]
+    first = workbook.active
+    assert first is not None
+    for number, sheet in enumerate(sheets):
+        _fill(first if number == 0 else workbook.create_sheet(), sheet, number + 1)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _fill(sheet: Any, content: Sheet, number: int) -> None:
+    title = _SHEET_TITLE_FORBIDDEN.sub(" ", content.title).strip()[:_SHEET_TITLE_MAX]
+    sheet.title = title or f"Sheet{number}"
+    widths = [len(h) for h in content.headers]
     bold = Font(bold=True)
-    for column, header in enumerate(headers, start=1):
+    for column, header in enumerate(content.headers, start=1):
         cell = sheet.cell(row=1, column=column)
         _write(cell, header)
         cell.font = bold
-    for row_number, row in enumerate(rows, start=2):
+    for row_number, row in enumerate(content.rows, start=2):
         for column, value in enumerate(row, start=1):
             _write(sheet.cell(row=row_number, column=column), value)
             if column <= len(widths):
@@ -62,9 +83,6 @@ def workbook_bytes(
         letter = get_column_letter(column)
         sheet.column_dimensions[letter].width = min(_WIDTH_MAX, max(_WIDTH_MIN, width + 2))
     sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _write(cell: Any, value: CellValue) -> None:

@@ -49,7 +49,7 @@ async def button(update: Update, context: BotContext) -> None:
     if action in ("done", "undo") and len(args) == 3 and args[2] < 10**_MAX_PAGE_DIGITS:
         round_id, project_id, page = args
         done = action == "done"
-        changed = await services.checkins.mark_followup(
+        changed = await services.checkin_followups.mark(
             round_id, project_id, done, services.clock.now(), actor_id=context.member.id
         )
         if not changed:
@@ -66,14 +66,14 @@ async def listing(
     context: BotContext, *, done: bool, page: int, note: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
     t, services = context.t, context.services
-    checkins = services.checkins
-    items, total = await checkins.followups(done=done, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    checkins, followups = services.checkins, services.checkin_followups
+    items, total = await followups.items(done=done, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
     if not items and page > 0:
         page = pages - 1
-        items, total = await checkins.followups(done=done, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
-    _, open_count = await checkins.followups(done=False, offset=0, limit=0)
-    _, done_count = await checkins.followups(done=True, offset=0, limit=0)
+        items, total = await followups.items(done=done, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    _, open_count = await followups.items(done=False, offset=0, limit=0)
+    _, done_count = await followups.items(done=True, offset=0, limit=0)
     lines = [] if note is None else [note, ""]
     lines.append(
         "<b>"

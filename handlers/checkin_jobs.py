@@ -28,6 +28,7 @@ from bot.i18n import Catalogs, Translator
 from bot.scheduling import JobHandler
 from handlers import checkin_prompts
 from handlers.checkin_summary import summary_notice
+from storage import checkin_due
 from storage.audit import AuditRepository
 from storage.checkins import (
     CheckinRepository,
@@ -177,7 +178,7 @@ async def _send(
 
 async def _round_of(tx: Transaction, rounds: dict[int, Round], round_id: int) -> Round:
     if round_id not in rounds:
-        found = await CheckinRepository.round_in(tx, round_id)
+        found = await checkin_due.round_in(tx, round_id)
         assert found is not None
         rounds[round_id] = found
     return rounds[round_id]
@@ -188,7 +189,7 @@ async def send_prompts(
 ) -> int:
     """Queue the prompt to every member not prompted yet; returns how many were queued."""
     prompted = 0
-    for due in await CheckinRepository.prompts_due(tx, now):
+    for due in await checkin_due.prompts_due(tx, now):
         t = catalogs.for_member(due.addressee.language, due.addressee.app_language)
         round_ = await _round_of(tx, rounds, due.round_id)
         prompted += await _send(
@@ -208,7 +209,7 @@ def job(catalogs: Catalogs) -> JobHandler:
         rounds: dict[int, Round] = {}
         reminded = summaries = 0
         prompted = await send_prompts(tx, now, catalogs, rounds)
-        for due in await CheckinRepository.reminders_due(tx, now):
+        for due in await checkin_due.reminders_due(tx, now):
             t = catalogs.for_member(due.addressee.language, due.addressee.app_language)
             round_ = await _round_of(tx, rounds, due.round_id)
             reminded += await _send(
@@ -219,9 +220,9 @@ def job(catalogs: Catalogs) -> JobHandler:
                 f"checkin-reminder:{due.round_id}:{due.project_id}:{due.addressee.member_id}"
                 f":{due.level}",
             )
-        closed = await CheckinRepository.close_due(tx, now)
-        for round_ in await CheckinRepository.summaries_due(tx, now, SUMMARY_LEAD):
-            answered, total = await CheckinRepository.tally(tx, round_.id)
+        closed = await checkin_due.close_due(tx, now)
+        for round_ in await checkin_due.summaries_due(tx, now, SUMMARY_LEAD):
+            answered, total = await checkin_due.tally(tx, round_.id)
             for staff in await active_staff(tx):
                 t = catalogs.for_member(staff.language, staff.app_language)
                 summaries += await _send(

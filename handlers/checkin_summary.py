@@ -10,23 +10,17 @@ handed in. Pure functions of what the caller read from the database.
 from __future__ import annotations
 
 import html
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from babel.numbers import format_decimal
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import pack
 from bot.i18n import N_, Translator
-from bot.xlsx_export import DATETIME_FORMAT, neutralise
+from bot.xlsx_export import CellValue, Sheet, workbook_of
 from handlers.checkin_values import YES, options, question_text, shown
 from handlers.event_format import MESSAGE_LENGTH, visible_length
 from storage.checkins import Answer, Round, RoundProject, Status
@@ -56,10 +50,6 @@ STATUS_ORDER = (
     Status.OVERDUE,
     Status.MISSED,
 )
-_SHEET_TITLE_MAX = 31
-_WIDTH_MIN, _WIDTH_MAX = 10, 50
-
-Cellish = str | int | float | datetime | None
 
 
 def summary_buttons(t: Translator, round_id: int) -> list[list[InlineKeyboardButton]]:
@@ -258,7 +248,7 @@ def _local(moment: datetime, t: Translator) -> datetime:
 
 def _cell_value(
     t: Translator, question: Question, value: str | None, default_language: str
-) -> Cellish:
+) -> CellValue:
     if value is None:
         return None
     if question.type in ("number", "scale") and value.isascii() and value.isdigit():
@@ -287,13 +277,13 @@ def workbook(
         t._("Submitted at ({timezone})").format(timezone=t.timezone),
         *texts,
     ]
-    rows: list[list[Cellish]] = []
+    rows: list[list[CellValue]] = []
     for project in projects:
         submitted = project.submitted_at is not None
         by: str | None = None
         if submitted:
             by = project.submitted_by_name or t._("former member")
-        row: list[Cellish] = [
+        row: list[CellValue] = [
             project.project_name,
             project.organisation_name,
             t._(STATUS_LABELS[project.status(round_, now)]),
@@ -317,7 +307,7 @@ def workbook(
         t._("Average"),
         t._("Counts"),
     ]
-    total_rows: list[list[Cellish]] = []
+    total_rows: list[list[CellValue]] = []
     for question, text in zip(version.questions, texts, strict=True):
         values = _values(question, submitted_projects, answers)
         figures = totals(t, question, values, language, default_language)
@@ -337,48 +327,9 @@ def workbook(
     total_rows.append([t._("Projects"), None, len(projects)])
     total_rows += [[t._(STATUS_LABELS[s]), None, counts[s]] for s in STATUS_ORDER]
 
-    book = Workbook()
-    first = book.active
-    assert first is not None
-    _fill(first, t._("Answers"), headers, rows)
-    _fill(book.create_sheet(), t._("Totals"), total_headers, total_rows)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _fill(
-    sheet: Worksheet, title: str, headers: Sequence[str], rows: Sequence[Sequence[Cellish]]
-) -> None:
-    """As bot/xlsx_export.py writes its one sheet (texts neutralised against formulas), with
-    fractions allowed for averages."""
-    sheet.title = title[:_SHEET_TITLE_MAX] or "Sheet"
-    widths = [len(h) for h in headers]
-    bold = Font(bold=True)
-    for column, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=1, column=column)
-        _write(cell, header)
-        cell.font = bold
-    for row_number, row in enumerate(rows, start=2):
-        for column, value in enumerate(row, start=1):
-            _write(sheet.cell(row=row_number, column=column), value)
-            if column <= len(widths) and value is not None:
-                shown_length = (
-                    len(DATETIME_FORMAT) if isinstance(value, datetime) else len(str(value))
-                )
-                widths[column - 1] = max(widths[column - 1], shown_length)
-    for column, width in enumerate(widths, start=1):
-        letter = get_column_letter(column)
-        sheet.column_dimensions[letter].width = min(_WIDTH_MAX, max(_WIDTH_MIN, width + 2))
-    sheet.freeze_panes = "A2"
-
-
-def _write(cell: Cell | Any, value: Cellish) -> None:
-    if isinstance(value, str):
-        cell.value = neutralise(value)
-        cell.data_type = "s"
-    elif isinstance(value, datetime):
-        cell.value = value
-        cell.number_format = DATETIME_FORMAT
-    else:
-        cell.value = value
+    return workbook_of(
+        [
+            Sheet(t._("Answers"), headers, rows),
+            Sheet(t._("Totals"), total_headers, total_rows),
+        ]
+    )

@@ -1,5 +1,6 @@
-"""Quarterly check-in rounds: which projects take part, their shared draft and answer, who was
-prompted and reminded, and the "support needed" items staff follow up.
+"""Quarterly check-in rounds: which projects take part, their shared draft and answer, and
+who was prompted (what the jobs find due is in storage/checkin_due.py, the follow-up of
+"support needed" answers in storage/checkin_followups.py).
 
 A round asks the questions of the questionnaire version current when it opened. Each taking
 part project has one answer, written by one member at a time: the member who starts (or
@@ -17,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -127,27 +128,7 @@ class Answer:
     answered_at: datetime
 
 
-@dataclass(frozen=True)
-class Due:
-    """A message the job sends: to whom, about which round and project."""
-
-    addressee: Addressee
-    round_id: int
-    project_id: int
-    project_name: str
-    level: int = 0  # reminders: 1 (day 7), 2 (day 13), 3 (the final notice on the due day)
-
-
-@dataclass(frozen=True)
-class Followup:
-    round_id: int
-    project_id: int
-    project_name: str
-    text: str
-    done_at: datetime | None
-
-
-def _round(row: sqlite3.Row) -> Round:
+def round_from_row(row: sqlite3.Row) -> Round:
     def maybe(name: str) -> datetime | None:
         return None if row[name] is None else from_db(row[name])
 
@@ -196,12 +177,12 @@ def _round_project(row: sqlite3.Row) -> RoundProject:
     )
 
 
-def _addressee(row: sqlite3.Row) -> Addressee:
+def addressee(row: sqlite3.Row) -> Addressee:
     return Addressee(row["id"], row["telegram_user_id"], row["language"], row["app_language"])
 
 
 # An active member who answers for the project: the one condition for seeing or changing it.
-_ANSWERING = (
+ANSWERING = (
     "SELECT m.id, m.telegram_user_id, m.language, m.app_language, m.display_name"
     " FROM project_members pm JOIN members m ON m.id = pm.member_id"
     " WHERE pm.project_id = ? AND m.status = 'active' AND m.role IN ('community', 'police')"
@@ -209,7 +190,7 @@ _ANSWERING = (
 
 
 async def _may_answer(tx: Transaction, project_id: int, member_id: int) -> bool:
-    row = await tx.fetchone(_ANSWERING + " AND m.id = ?", (project_id, member_id))
+    row = await tx.fetchone(ANSWERING + " AND m.id = ?", (project_id, member_id))
     return row is not None
 
 
@@ -263,7 +244,7 @@ class CheckinRepository:
             (to_db(now),),
         )
         if open_row is not None:
-            raise RoundOpen(_round(open_row))
+            raise RoundOpen(round_from_row(open_row))
         opens, closes = moments[0], moments[-1]
         if not await _taking_part(tx, opens, closes):
             raise NoProjects
@@ -299,7 +280,7 @@ class CheckinRepository:
         )
         row = await tx.fetchone("SELECT * FROM checkin_rounds WHERE id = ?", (round_id,))
         assert row is not None
-        return _round(row)
+        return round_from_row(row)
 
     async def open_round(
         self, now: datetime, moments: Sequence[datetime], *, opened_by: int
@@ -309,7 +290,7 @@ class CheckinRepository:
 
     async def get(self, round_id: int) -> Round | None:
         row = await self._db.fetchone("SELECT * FROM checkin_rounds WHERE id = ?", (round_id,))
-        return None if row is None else _round(row)
+        return None if row is None else round_from_row(row)
 
     async def current(self, now: datetime) -> Round | None:
         """The round open now, if any."""
@@ -318,7 +299,7 @@ class CheckinRepository:
             " ORDER BY id DESC LIMIT 1",
             (to_db(now),),
         )
-        return None if row is None else _round(row)
+        return None if row is None else round_from_row(row)
 
     async def rounds(self, offset: int, limit: int) -> tuple[list[Round], int]:
         """Rounds newest first, and how many there are."""
@@ -328,7 +309,7 @@ class CheckinRepository:
         )
         count = await self._db.fetchone("SELECT count(*) FROM checkin_rounds")
         assert count is not None
-        return [_round(r) for r in rows], count[0]
+        return [round_from_row(r) for r in rows], count[0]
 
     async def link_meeting(
         self, round_id: int, event_id: int | None, now: datetime, *, actor_id: int
@@ -452,7 +433,7 @@ class CheckinRepository:
         )
         if row is None:
             return None
-        earlier = _round(row)
+        earlier = round_from_row(row)
         marks = ", ".join("?" for _ in keys)
         answers = await self._db.fetchall(
             "SELECT question_key, value FROM checkin_answers WHERE round_id = ? AND project_id = ?"
@@ -480,7 +461,7 @@ class CheckinRepository:
         else:
             round_row = await tx.fetchone("SELECT * FROM checkin_rounds WHERE id = ?", (round_id,))
             assert round_row is not None
-            if not _round(round_row).is_open(now):
+            if not round_from_row(round_row).is_open(now):
                 reason = Refusal.CLOSED
         if reason is not None:
             raise CheckinRefused(reason)
@@ -668,7 +649,7 @@ class CheckinRepository:
             (round_id, project_id, member_id),
         )
         others = await tx.fetchall(
-            _ANSWERING + " AND m.id != ? AND m.id NOT IN (SELECT member_id FROM"
+            ANSWERING + " AND m.id != ? AND m.id NOT IN (SELECT member_id FROM"
             " checkin_prompts WHERE round_id = ? AND project_id = ? AND away_at IS NOT NULL)"
             " ORDER BY m.id",
             (project_id, member_id, round_id, project_id),
@@ -683,7 +664,7 @@ class CheckinRepository:
             object_id=round_id,
             detail=f"project={project_id} handed_to={len(others)}",
         )
-        return [_addressee(r) for r in others], staff
+        return [addressee(r) for r in others], staff
 
     async def away_and_tell(
         self,
@@ -729,211 +710,6 @@ class CheckinRepository:
         )
         return row is not None
 
-    # The jobs (inside the scheduler's transaction) ----------------------------------------
-
-    @staticmethod
-    async def prompts_due(tx: Transaction, now: datetime) -> list[Due]:
-        """Members to prompt now, recorded as prompted: every active member of every taking
-        part project that has not submitted, in every open round, once per round (a member
-        added to a project while the round is open is prompted then)."""
-        rows = await tx.fetchall(
-            "SELECT m.id, m.telegram_user_id, m.language, m.app_language, cp.round_id,"
-            " cp.project_id, p.name AS project_name"
-            " FROM checkin_projects cp JOIN checkin_rounds r ON r.id = cp.round_id"
-            " JOIN projects p ON p.id = cp.project_id"
-            " JOIN project_members pm ON pm.project_id = cp.project_id"
-            " JOIN members m ON m.id = pm.member_id"
-            " WHERE r.closed_at IS NULL AND r.closes_at > ? AND r.opens_at <= ?"
-            " AND cp.submitted_at IS NULL AND m.status = 'active'"
-            " AND m.role IN ('community', 'police') AND m.unreachable_at IS NULL"
-            " AND NOT EXISTS (SELECT 1 FROM checkin_prompts x WHERE x.round_id = cp.round_id"
-            "  AND x.project_id = cp.project_id AND x.member_id = m.id)"
-            " ORDER BY cp.round_id, p.name, m.id",
-            (to_db(now), to_db(now)),
-        )
-        await tx.executemany(
-            "INSERT INTO checkin_prompts (round_id, project_id, member_id, prompted_at)"
-            " VALUES (?, ?, ?, ?)",
-            [(r["round_id"], r["project_id"], r["id"], to_db(now)) for r in rows],
-        )
-        return [Due(_addressee(r), r["round_id"], r["project_id"], r["project_name"]) for r in rows]
-
-    @staticmethod
-    async def reminders_due(tx: Transaction, now: datetime) -> list[Due]:
-        """Reminders to send now, recorded as sent: for each project that has not submitted,
-        the latest reminder whose time has come (day 7, day 13, the due day's final notice)
-        and not sent yet, to its prompted members who are not away. After downtime only the
-        latest is sent; nothing once the due day has passed."""
-        projects = await tx.fetchall(
-            "SELECT cp.round_id, cp.project_id, cp.reminders, p.name AS project_name,"
-            " CASE WHEN r.final_at <= ? THEN 3 WHEN r.last_remind_at <= ? THEN 2"
-            "  WHEN r.remind_at <= ? THEN 1 ELSE 0 END AS level"
-            " FROM checkin_projects cp JOIN checkin_rounds r ON r.id = cp.round_id"
-            " JOIN projects p ON p.id = cp.project_id"
-            " WHERE r.closed_at IS NULL AND r.due_at > ? AND cp.submitted_at IS NULL",
-            (to_db(now), to_db(now), to_db(now), to_db(now)),
-        )
-        due: list[Due] = []
-        for project in projects:
-            level = project["level"]
-            if level <= project["reminders"]:
-                continue
-            await tx.execute(
-                "UPDATE checkin_projects SET reminders = ? WHERE round_id = ? AND project_id = ?",
-                (level, project["round_id"], project["project_id"]),
-            )
-            members = await tx.fetchall(
-                _ANSWERING + " AND m.unreachable_at IS NULL AND m.id IN (SELECT member_id FROM"
-                " checkin_prompts WHERE round_id = ? AND project_id = ? AND away_at IS NULL)"
-                " ORDER BY m.id",
-                (project["project_id"], project["round_id"], project["project_id"]),
-            )
-            due.extend(
-                Due(
-                    _addressee(m),
-                    project["round_id"],
-                    project["project_id"],
-                    project["project_name"],
-                    level,
-                )
-                for m in members
-            )
-        return due
-
-    @staticmethod
-    async def close_due(tx: Transaction, now: datetime) -> list[Round]:
-        """Close the rounds whose closing time has come: drafts released, audited."""
-        rows = await tx.fetchall(
-            "UPDATE checkin_rounds SET closed_at = ? WHERE closed_at IS NULL AND closes_at <= ?"
-            " RETURNING *",
-            (to_db(now), to_db(now)),
-        )
-        closed = [_round(r) for r in rows]
-        for round_ in closed:
-            await tx.execute(
-                "UPDATE checkin_projects SET answering_id = NULL, position = NULL"
-                " WHERE round_id = ?",
-                (round_.id,),
-            )
-            counts = await tx.fetchone(
-                "SELECT count(*) AS projects, count(submitted_at) AS answered"
-                " FROM checkin_projects WHERE round_id = ?",
-                (round_.id,),
-            )
-            assert counts is not None
-            await AuditRepository.record(
-                tx,
-                now,
-                "checkin.close",
-                object_type="checkin_round",
-                object_id=round_.id,
-                detail=f"projects={counts['projects']} answered={counts['answered']}",
-            )
-        return closed
-
-    @staticmethod
-    async def summaries_due(tx: Transaction, now: datetime, lead: timedelta) -> list[Round]:
-        """Rounds whose summary goes to staff now, recorded as sent: ``lead`` before the
-        linked meeting (at once when linked later than that), else when the round closes."""
-        rows = await tx.fetchall(
-            "UPDATE checkin_rounds SET summary_sent_at = ? WHERE summary_sent_at IS NULL AND ("
-            " meeting_event_id IN (SELECT id FROM events WHERE state = 'published'"
-            "  AND starts_at <= ?)"
-            " OR (closed_at IS NOT NULL AND meeting_event_id IS NULL)"
-            # A cancelled meeting: the summary comes at the close, like without one.
-            " OR (closed_at IS NOT NULL AND meeting_event_id IN"
-            "  (SELECT id FROM events WHERE state = 'cancelled'))"
-            ") RETURNING *",
-            (to_db(now), to_db(now + lead)),
-        )
-        return [_round(r) for r in rows]
-
-    @staticmethod
-    async def round_in(tx: Transaction, round_id: int) -> Round | None:
-        """A round, read inside the caller's transaction (the jobs)."""
-        row = await tx.fetchone("SELECT * FROM checkin_rounds WHERE id = ?", (round_id,))
-        return None if row is None else _round(row)
-
-    @staticmethod
-    async def tally(tx: Transaction, round_id: int) -> tuple[int, int]:
-        """How many of the round's projects submitted, and how many take part."""
-        row = await tx.fetchone(
-            "SELECT count(submitted_at) AS answered, count(*) AS total"
-            " FROM checkin_projects WHERE round_id = ?",
-            (round_id,),
-        )
-        assert row is not None
-        return row["answered"], row["total"]
-
-    # Follow-up items ----------------------------------------------------------------------
-
-    async def followups(self, *, done: bool, offset: int, limit: int) -> tuple[list[Followup], int]:
-        """Submitted "support needed" answers, open (or done) ones, newest round first."""
-        where = (
-            " FROM checkin_answers a JOIN checkin_projects cp ON cp.round_id = a.round_id"
-            " AND cp.project_id = a.project_id JOIN projects p ON p.id = a.project_id"
-            " LEFT JOIN checkin_followups f ON f.round_id = a.round_id"
-            " AND f.project_id = a.project_id"
-            " WHERE a.question_key = ? AND a.value IS NOT NULL AND cp.submitted_at IS NOT NULL"
-            f" AND f.done_at IS {'NOT ' if done else ''}NULL"
-        )
-        rows = await self._db.fetchall(
-            "SELECT a.round_id, a.project_id, p.name, a.value, f.done_at"
-            + where
-            + " ORDER BY a.round_id DESC, p.name COLLATE NOCASE LIMIT ? OFFSET ?",
-            (SUPPORT_KEY, limit, offset),
-        )
-        count = await self._db.fetchone("SELECT count(*)" + where, (SUPPORT_KEY,))
-        assert count is not None
-        return [
-            Followup(
-                r["round_id"],
-                r["project_id"],
-                r["name"],
-                r["value"],
-                None if r["done_at"] is None else from_db(r["done_at"]),
-            )
-            for r in rows
-        ], count[0]
-
-    async def mark_followup(
-        self, round_id: int, project_id: int, done: bool, now: datetime, *, actor_id: int
-    ) -> bool:
-        """Mark a follow-up item done (or open again); False when there is no such item or it
-        is in that state already."""
-        async with self._db.transaction() as tx:
-            item = await tx.fetchone(
-                "SELECT 1 FROM checkin_answers a JOIN checkin_projects cp"
-                " ON cp.round_id = a.round_id AND cp.project_id = a.project_id"
-                " WHERE a.round_id = ? AND a.project_id = ? AND a.question_key = ?"
-                " AND a.value IS NOT NULL AND cp.submitted_at IS NOT NULL",
-                (round_id, project_id, SUPPORT_KEY),
-            )
-            if item is None:
-                return False
-            if done:
-                changed = await tx.execute(
-                    "INSERT OR IGNORE INTO checkin_followups (round_id, project_id, done_at,"
-                    " done_by) VALUES (?, ?, ?, ?)",
-                    (round_id, project_id, to_db(now), actor_id),
-                )
-            else:
-                changed = await tx.execute(
-                    "DELETE FROM checkin_followups WHERE round_id = ? AND project_id = ?",
-                    (round_id, project_id),
-                )
-            if changed:
-                await AuditRepository.record(
-                    tx,
-                    now,
-                    "checkin.followup",
-                    actor_id=actor_id,
-                    object_type="checkin_round",
-                    object_id=round_id,
-                    detail=f"project={project_id} done={int(done)}",
-                )
-        return changed == 1
-
     # Retention ------------------------------------------------------------------------
 
     @staticmethod
@@ -950,4 +726,4 @@ async def active_staff(tx: Transaction) -> list[Addressee]:
         "SELECT id, telegram_user_id, language, app_language FROM members"
         " WHERE role = 'staff' AND status = 'active' ORDER BY id"
     )
-    return [_addressee(r) for r in rows]
+    return [addressee(r) for r in rows]

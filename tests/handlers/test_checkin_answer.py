@@ -18,7 +18,7 @@ from sandbox.models import BotMessage
 from storage.checkins import Round, RoundOpen
 from storage.questionnaires import parse
 from tests.support.harness import InProcessBot, eventually
-from tests.support.members import joined_member, staff_member
+from tests.support.members import joined_member, member_id, staff_member
 from tests.support.taps import forged
 
 STALE = "This button no longer works. Send /start to open the menu again."
@@ -44,12 +44,6 @@ async def said(user: SimUser, fragment: str) -> BotMessage:
         message = await user.wait_for_message()
         if fragment in (message.plain or ""):
             return message
-
-
-async def member_id(bot: InProcessBot, user: SimUser) -> int:
-    found = await bot.running.services.members.get_by_telegram_id(user.id)
-    assert found is not None
-    return found.id
 
 
 async def setup(

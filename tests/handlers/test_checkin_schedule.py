@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from importlib import resources
 from pathlib import Path
 
 from bot.checkin_calendar import timeline
@@ -20,10 +19,10 @@ from sandbox.emulator import Emulator
 from sandbox.models import BotMessage
 from storage.audit import AuditRepository
 from storage.checkins import Round, Status
-from storage.questionnaires import parse
 from tests.handlers.test_events import LINK, publish
+from tests.support.checkins import import_questionnaire
 from tests.support.harness import InProcessBot, eventually
-from tests.support.members import joined_member, staff_member
+from tests.support.members import joined_member, member_id, staff_member
 
 OPENS_JAN = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)  # second Monday, 10:00 CET
 OPENS_APR = datetime(2027, 4, 12, 8, 0, tzinfo=UTC)  # second Monday, 10:00 CEST
@@ -53,20 +52,6 @@ class Network:
 
     def counts(self, *names: str) -> list[int]:
         return [len(self.got(self.partners[n].user)) for n in names]
-
-
-async def member_id(bot: InProcessBot, user: SimUser) -> int:
-    member = await bot.running.services.members.get_by_telegram_id(user.id)
-    assert member is not None
-    return member.id
-
-
-async def import_questionnaire(bot: InProcessBot) -> None:
-    services = bot.running.services
-    source = (resources.files("bot") / "questionnaires" / "default.toml").read_text("utf-8")
-    await services.questionnaires.store(
-        parse(source, "de"), source, services.clock.now(), actor_id=None
-    )
 
 
 async def network(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from importlib import resources
 
 import openpyxl
 
@@ -17,10 +16,10 @@ from sandbox.chats import SimUser
 from sandbox.emulator import Emulator
 from sandbox.models import BotMessage
 from storage.audit import AuditRepository
-from storage.questionnaires import parse
 from tests.handlers.test_events import LINK, publish
+from tests.support.checkins import import_questionnaire
 from tests.support.harness import InProcessBot
-from tests.support.members import joined_member, staff_member
+from tests.support.members import joined_member, member_id, staff_member
 from tests.support.taps import forged, tapped
 
 # The clocked bot starts on Monday 11 January 2027, 08:00 UTC (09:00 in Berlin): a round
@@ -36,20 +35,6 @@ class Setup:
     staff_id: int
     projects: dict[str, int]  # name -> id
     partners: dict[str, int]  # name -> member id
-
-
-async def member_id(bot: InProcessBot, user: SimUser) -> int:
-    member = await bot.running.services.members.get_by_telegram_id(user.id)
-    assert member is not None
-    return member.id
-
-
-async def import_questionnaire(bot: InProcessBot) -> None:
-    services = bot.running.services
-    source = (resources.files("bot") / "questionnaires" / "default.toml").read_text("utf-8")
-    await services.questionnaires.store(
-        parse(source, "de"), source, services.clock.now(), actor_id=None
-    )
 
 
 async def setup(

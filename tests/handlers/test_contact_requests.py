@@ -18,7 +18,7 @@ from sandbox.models import BotMessage
 from storage.audit import AuditRepository
 from storage.organisations import OrganisationRepository
 from tests.support.harness import InProcessBot
-from tests.support.members import joined_member, pending_applicant, staff_member
+from tests.support.members import joined_member, member_id, pending_applicant, staff_member
 from tests.support.taps import forged, tapped
 
 MESSAGE = "We are planning an open mosque day and would like to talk about safety."
@@ -36,12 +36,6 @@ async def organisation(bot: InProcessBot, name: str, kind: str, land: str) -> in
         name, kind, land, services.clock.now(), actor_id=None
     )
     return added.id
-
-
-async def member_id(bot: InProcessBot, user: SimUser) -> int:
-    found = await bot.running.services.members.get_by_telegram_id(user.id)
-    assert found is not None
-    return found.id
 
 
 async def person(

@@ -18,7 +18,7 @@ from sandbox.models import BotMessage
 from storage.audit import AuditRepository
 from storage.events import Event, EventDraft
 from tests.support.harness import InProcessBot
-from tests.support.members import joined_member, staff_member
+from tests.support.members import joined_member, member_id, staff_member
 from tests.support.taps import forged, tapped
 
 STAFF_ONLY = "This is only for the network team."
@@ -55,12 +55,6 @@ async def the_draft(bot: InProcessBot, user: SimUser) -> EventDraft | None:
     member = await services.members.get_by_telegram_id(user.id)
     assert member is not None
     return await services.events.open_draft(member.id)
-
-
-async def member_id(bot: InProcessBot, user: SimUser) -> int:
-    member = await bot.running.services.members.get_by_telegram_id(user.id)
-    assert member is not None
-    return member.id
 
 
 async def test_staff_create_an_event_with_questions_and_a_translation_and_publish_it(

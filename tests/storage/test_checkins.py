@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.checkin_calendar import timeline
+from storage import checkin_due
 from storage.checkins import CheckinRefused, CheckinRepository, Refusal, RoundOpen, Status
 from storage.db import Database
 from storage.members import MemberRepository
@@ -116,17 +117,17 @@ async def test_prompts_once_reminders_latest_only_and_none_after_submitting(db: 
     checkins, project, staff, amira, bilal = await setup(db)
     round_ = await checkins.open_round(OPENS, moments(), opened_by=staff)
     async with db.transaction() as tx:
-        first = await CheckinRepository.prompts_due(tx, OPENS)
-        again = await CheckinRepository.prompts_due(tx, OPENS + timedelta(minutes=5))
+        first = await checkin_due.prompts_due(tx, OPENS)
+        again = await checkin_due.prompts_due(tx, OPENS + timedelta(minutes=5))
     assert sorted(d.addressee.member_id for d in first) == [amira, bilal] and again == []
     # Down from day 6 to day 13: only the day-13 reminder goes.
     async with db.transaction() as tx:
-        due = await CheckinRepository.reminders_due(tx, round_.last_remind_at)
-        repeat = await CheckinRepository.reminders_due(tx, round_.last_remind_at)
+        due = await checkin_due.reminders_due(tx, round_.last_remind_at)
+        repeat = await checkin_due.reminders_due(tx, round_.last_remind_at)
     assert {d.level for d in due} == {2} and len(due) == 2 and repeat == []
     await checkins.away(round_.id, project, bilal, OPENS)
     async with db.transaction() as tx:
-        final = await CheckinRepository.reminders_due(tx, round_.final_at)
+        final = await checkin_due.reminders_due(tx, round_.final_at)
     assert [(d.addressee.member_id, d.level) for d in final] == [(amira, 3)]
 
 
@@ -137,9 +138,9 @@ async def test_closing_makes_the_unsubmitted_missed_and_sends_the_summary(db: Da
     assert row is not None
     assert row.status(round_, round_.due_at) is Status.OVERDUE
     async with db.transaction() as tx:
-        assert await CheckinRepository.summaries_due(tx, round_.due_at, timedelta(days=7)) == []
-        closed = await CheckinRepository.close_due(tx, round_.closes_at)
-        summaries = await CheckinRepository.summaries_due(tx, round_.closes_at, timedelta(days=7))
+        assert await checkin_due.summaries_due(tx, round_.due_at, timedelta(days=7)) == []
+        closed = await checkin_due.close_due(tx, round_.closes_at)
+        summaries = await checkin_due.summaries_due(tx, round_.closes_at, timedelta(days=7))
     assert [r.id for r in closed] == [round_.id] == [r.id for r in summaries]
     stored = await checkins.get(round_.id)
     assert stored is not None and row.status(stored, round_.closes_at) is Status.MISSED

@@ -71,3 +71,10 @@ async def pending_applicant(user: SimUser) -> None:
     user.tap(await user.wait_for_message(), "mosque association")
     user.tap(await user.wait_for_message(), "📨 Submit")
     await user.wait_for_message()
+
+
+async def member_id(bot: InProcessBot, user: SimUser) -> int:
+    """The member's internal id (the bot's own name for them in the database)."""
+    member = await bot.running.services.members.get_by_telegram_id(user.id)
+    assert member is not None
+    return member.id
