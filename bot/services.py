@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.config import Config
+from bot.config import LANGUAGES, Config
 from bot.i18n import Catalogs
 from bot.privacy import PrivacyNotice
 from storage.applications import ApplicationRepository
 from storage.audit import AuditRepository
+from storage.broadcasts import BroadcastRepository
 from storage.chats import ForeignChatRepository
 from storage.checkin_followups import CheckinFollowupRepository
 from storage.checkins import CheckinRepository
@@ -78,6 +79,8 @@ class Services:
     questionnaires: QuestionnaireRepository
     checkins: CheckinRepository
     checkin_followups: CheckinFollowupRepository
+    # Staff broadcasts (issue 7).
+    broadcasts: BroadcastRepository
 
     @classmethod
     def create(
@@ -123,4 +126,5 @@ class Services:
             questionnaires=QuestionnaireRepository(db),
             checkins=CheckinRepository(db),
             checkin_followups=CheckinFollowupRepository(db),
+            broadcasts=BroadcastRepository(db, config.default_language, LANGUAGES),
         )

@@ -287,6 +287,15 @@ REGISTRY: dict[str, TableRule] = {
         Erasure.DELETE_ROWS,
         "as the round, or until the member erases their data",
     ),
+    # Staff broadcasts (issue 7): written by staff for many; the texts name no member. Who
+    # received one is in the outbox rows (declared above) until they are pruned.
+    "broadcasts": TableRule(
+        "staff broadcasts; their author, approver and progress message, as internal ids",
+        "author_id",
+        Erasure.KEEP_IDS,
+        "kept (the network's record of what it announced)",
+    ),
+    "broadcast_texts": NOT_PERSONAL,
     "checkin_followups": TableRule(
         "staff marked a project's 'support needed' answer done; who, as an internal id",
         "done_by",
