@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 from bot.checkin_calendar import DEFAULT_CRON as DEFAULT_CHECKIN_CRON
+from bot.delivery import DEFAULT_RATE, TELEGRAM_RATE
 from bot.recurrence import Cron, RecurrenceError
 
 LANGUAGES = ("de", "en", "fr", "tr", "ar")
@@ -66,6 +67,11 @@ class Config:
     checkin_cron: str = DEFAULT_CHECKIN_CRON
     holiday_region: str | None = None
     checkin_retention_days: int = 1826
+    # Four-eyes: a broadcast is sent only after a second staff member approved it.
+    broadcast_approval: bool = False
+    # Messages per second the outbox sender sends (broadcasts, reminders, notices), below
+    # Telegram's 30 so direct replies to members always find room.
+    outbox_rate: int = DEFAULT_RATE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_token: bool = True) -> Config:
@@ -151,6 +157,12 @@ class Config:
                 f"({', '.join(BUNDESLAENDER)}), not {region_text!r}."
             )
         checkin_retention_days = _days(env, "KOSIZU_CHECKIN_RETENTION_DAYS", 1826)
+        approval_text = env.get("KOSIZU_BROADCAST_APPROVAL", "").strip() or "0"
+        if approval_text not in ("0", "1"):
+            raise ConfigError(
+                "KOSIZU_BROADCAST_APPROVAL must be 1 (a second staff member approves every "
+                f"broadcast) or 0 (no approval), not {approval_text!r}."
+            )
         return cls(
             token=token,
             db_path=db_path,
@@ -168,7 +180,31 @@ class Config:
             checkin_cron=checkin_cron,
             holiday_region=region or None,
             checkin_retention_days=checkin_retention_days,
+            broadcast_approval=approval_text == "1",
+            outbox_rate=_outbox_rate(env, base_url),
         )
+
+
+def _outbox_rate(env: Mapping[str, str], base_url: str) -> int:
+    rate = _whole(env, "KOSIZU_OUTBOX_RATE", DEFAULT_RATE, 1, 1000, "messages per second")
+    # Above Telegram's limit only against a local emulator with its limits raised alike
+    # (bench/broadcast.py); the real Telegram would answer with 429s and may ban the bot.
+    if rate > TELEGRAM_RATE and base_url == TELEGRAM_BASE_URL:
+        raise ConfigError(
+            f"KOSIZU_OUTBOX_RATE must be at most {TELEGRAM_RATE} (Telegram's limit), not {rate}."
+        )
+    return rate
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int, unit: str) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        raise ConfigError(
+            f"{name} must be a whole number of {unit} from {low} to {high}, not {text!r}."
+        )
+    return int(text)
 
 
 def _hours(env: Mapping[str, str], name: str, default: int) -> int:

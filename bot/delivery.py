@@ -111,8 +111,8 @@ class OutboxSender:
         max_attempts: int = MAX_ATTEMPTS,
         backoff_base: float = 1.0,
     ) -> None:
-        if not 1 <= rate <= TELEGRAM_RATE:
-            raise ValueError(f"rate must be between 1 and {TELEGRAM_RATE} messages per second")
+        if rate < 1:
+            raise ValueError("rate must be at least 1 message per second")
         self._bot = bot
         self._outbox = outbox
         self._members = members

@@ -13,10 +13,12 @@ from pathlib import Path
 
 from bot import commands
 from bot.app import build_application
+from bot.broadcast_progress import DEFAULT_INTERVAL as PROGRESS_INTERVAL
+from bot.broadcast_progress import BroadcastProgress
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import BotContext, KosizuApplication
-from bot.delivery import DEFAULT_RATE, OutboxSender
+from bot.delivery import OutboxSender
 from bot.i18n import Catalogs
 from bot.privacy import PrivacyNotice
 from bot.scheduling import (
@@ -30,6 +32,7 @@ from bot.scheduling import (
 from bot.services import Services
 from bot.updates import POLL_TIMEOUT, PollingRequest, UpdatePump
 from handlers import (
+    broadcast_jobs,
     checkin_jobs,
     contact_followup,
     contact_jobs,
@@ -51,8 +54,10 @@ class Tuning:
 
     tick_seconds: float = TICK_SECONDS
     poll_timeout: int = POLL_TIMEOUT
-    sender_rate: int = DEFAULT_RATE
+    sender_rate: int | None = None  # None: the configured KOSIZU_OUTBOX_RATE
     sender_backoff: float = 1.0  # seconds before the first retry; doubles each time
+    # How often a broadcast's progress message is edited (and a released one queued).
+    progress_seconds: float = PROGRESS_INTERVAL
 
 
 @dataclass
@@ -64,6 +69,7 @@ class Running:
     scheduler: Scheduler
     pump: UpdatePump
     sender: OutboxSender
+    progress: BroadcastProgress
 
 
 async def _tick(context: BotContext) -> None:
@@ -108,6 +114,10 @@ async def serve(
         )
         scheduler.register(checkin_jobs.KIND, checkin_jobs.job(catalogs))
         scheduler.register(reconfirmation.KIND, reconfirmation.job(catalogs))
+        scheduler.register(
+            broadcast_jobs.KIND,
+            broadcast_jobs.job(services.broadcasts, config.default_language),
+        )
         scheduler.register(events.KIND, events.job(catalogs))
         scheduler.register(contact_jobs.KIND, contact_jobs.job(catalogs, config))
         scheduler.register(contact_relay.KIND, contact_relay.job(catalogs))
@@ -127,6 +137,7 @@ async def serve(
             (contact_relay.KIND, contact_relay.CRON),
             (contact_followup.KIND, contact_followup.CRON),
             (checkin_jobs.KIND, checkin_jobs.CRON),
+            (broadcast_jobs.KIND, broadcast_jobs.CRON),
         ):
             await ensure_recurring(services.schedule, clock, config.timezone, kind, cron)
         async with app:
@@ -137,12 +148,13 @@ async def serve(
                 services.outbox,
                 services.members,
                 clock,
-                rate=tuning.sender_rate,
+                rate=tuning.sender_rate or config.outbox_rate,
                 backoff_base=tuning.sender_backoff,
             )
             db.on_messages_queued = sender.wake
             pump = UpdatePump(app, polling, poll_timeout=tuning.poll_timeout)
-            running = Running(app, services, scheduler, pump, sender)
+            progress = BroadcastProgress(app.bot, services, tuning.progress_seconds)
+            running = Running(app, services, scheduler, pump, sender, progress)
             assert app.job_queue is not None
             app.job_queue.run_repeating(
                 _tick,
@@ -168,6 +180,7 @@ async def _run_until_stopped(
     handle = asyncio.create_task(running.pump.handle_forever(), name="handle")
     record = asyncio.create_task(running.pump.record_done_forever(), name="record")
     send = asyncio.create_task(running.sender.run(), name="send")
+    progress = asyncio.create_task(running.progress.run(), name="broadcast-progress")
     stopper = asyncio.create_task(stop.wait(), name="stop")
     log.info("bot is running")
     if on_ready is not None:
@@ -176,6 +189,7 @@ async def _run_until_stopped(
     done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     fetch.cancel()
     running.sender.stop()
+    running.progress.stop()
     stopping_since = time.monotonic()
     running.pump.stop_handling()
     with contextlib.suppress(TimeoutError):
@@ -187,9 +201,9 @@ async def _run_until_stopped(
     remaining = max(0.1, STOP_GRACE - (time.monotonic() - stopping_since))
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(send), remaining)
-    for task in (fetch, handle, record, send, stopper):
+    for task in (fetch, handle, record, send, progress, stopper):
         task.cancel()
-    await asyncio.gather(fetch, handle, record, send, stopper, return_exceptions=True)
+    await asyncio.gather(fetch, handle, record, send, progress, stopper, return_exceptions=True)
     await running.pump.flush_marks()
     for finished in done:
         error = None if finished.cancelled() else finished.exception()

@@ -92,3 +92,31 @@ def test_bad_checkin_values_are_refused(env: dict[str, str], fragment: str) -> N
     message = str(error.value)
     assert "\n" not in message and message.endswith(".")
     assert next(iter(env)) in message
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"), [("", False), ("0", False), ("1", True), (" 1 ", True)]
+)
+def test_broadcast_approval(text: str, wanted: bool) -> None:
+    config = Config.from_env({"KOSIZU_BOT_TOKEN": TOKEN, "KOSIZU_BROADCAST_APPROVAL": text})
+    assert config.broadcast_approval is wanted
+
+
+@pytest.mark.parametrize("text", ["yes", "true", "2"])
+def test_bad_broadcast_approval_is_refused(text: str) -> None:
+    with pytest.raises(ConfigError, match="KOSIZU_BROADCAST_APPROVAL must be") as error:
+        Config.from_env({"KOSIZU_BOT_TOKEN": TOKEN, "KOSIZU_BROADCAST_APPROVAL": text})
+    message = str(error.value)
+    assert "\n" not in message and message.endswith(".")
+
+
+def test_the_outbox_rate_defaults_below_telegrams_limit_and_is_checked() -> None:
+    assert Config.from_env({}, require_token=False).outbox_rate == 28
+    emulator = {"KOSIZU_API_BASE_URL": "http://127.0.0.1:8081/bot"}
+    scaled = Config.from_env({**emulator, "KOSIZU_OUTBOX_RATE": "280"}, require_token=False)
+    assert scaled.outbox_rate == 280
+    with pytest.raises(ConfigError, match="at most 30"):
+        Config.from_env({"KOSIZU_OUTBOX_RATE": "31"}, require_token=False)  # real Telegram
+    for wrong in ("0", "fast", "1001"):
+        with pytest.raises(ConfigError, match="KOSIZU_OUTBOX_RATE"):
+            Config.from_env({"KOSIZU_OUTBOX_RATE": wrong}, require_token=False)
