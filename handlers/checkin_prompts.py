@@ -12,49 +12,16 @@ planned, so none of them says "tomorrow" or "in 7 days".
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
-from bot.callbacks import pack
 from bot.i18n import Translator
+from handlers.checkin_review import day, entry_buttons
 from storage.checkins import Round
-
-PREFIX = "ckin"  # handlers/checkin_answer.py answers these buttons
-GO = "go"
-AWAY = "away"
 
 FIRST_REMINDER = 1  # day 7
 LAST_REMINDER = 2  # day 13
 FINAL_NOTICE = 3  # the due day
-
-
-def _due_day(round_: Round) -> datetime:
-    # due_at is local midnight after the due day: its last second is on the day itself.
-    return round_.due_at - timedelta(seconds=1)
-
-
-def _closing_day(round_: Round) -> datetime:
-    return round_.closes_at - timedelta(seconds=1)
-
-
-def buttons(t: Translator, round_id: int, project_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t._("✍️ Answer now"), callback_data=pack(PREFIX, GO, round_id, project_id)
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    t._("🏖 Out of office this round"),
-                    callback_data=pack(PREFIX, AWAY, round_id, project_id),
-                )
-            ],
-        ]
-    )
 
 
 def prompt(t: Translator, round_: Round, project_id: int, project_name: str) -> dict[str, Any]:
@@ -66,7 +33,7 @@ def prompt(t: Translator, round_: Round, project_id: int, project_name: str) -> 
         t._(
             "The quarterly check-in of <b>{project}</b> is open. Please answer by <b>{due}</b>;"
             " changes are possible until {closes}."
-        ).format(project=name, due=t.date(_due_day(round_)), closes=t.date(_closing_day(round_))),
+        ).format(project=name, due=day(t, round_.due_at), closes=day(t, round_.closes_at)),
         "",
         t._(
             "It takes a few minutes: one question at a time, and every answer is saved as you"
@@ -76,7 +43,7 @@ def prompt(t: Translator, round_: Round, project_id: int, project_name: str) -> 
     ]
     return {
         "text": "\n".join(lines),
-        "reply_markup": buttons(t, round_.id, project_id).to_dict(),
+        "reply_markup": entry_buttons(t, round_.id, project_id).to_dict(),
     }
 
 
@@ -86,8 +53,8 @@ def reminder(
     """The sendMessage parameters of a reminder: ``level`` 1 (day 7), 2 (day 13) or 3 (the
     final notice on the due day)."""
     name = html.escape(project_name)
-    due = t.date(_due_day(round_))
-    closes = t.date(_closing_day(round_))
+    due = day(t, round_.due_at)
+    closes = day(t, round_.closes_at)
     if level >= FINAL_NOTICE:
         lines = [
             t._("⚠️ <b>Final notice: the check-in of {project} is due today</b>").format(
@@ -121,7 +88,7 @@ def reminder(
     ]
     return {
         "text": "\n".join(lines),
-        "reply_markup": buttons(t, round_.id, project_id).to_dict(),
+        "reply_markup": entry_buttons(t, round_.id, project_id).to_dict(),
     }
 
 
@@ -133,7 +100,7 @@ def skipped_notice(t: Translator, scheduled_for: datetime, open_round: Round) ->
     ).format(
         date=t.date(scheduled_for),
         opened=t.date(open_round.opens_at),
-        closes=t.date(_closing_day(open_round)),
+        closes=day(t, open_round.closes_at),
     )
     return {"text": text}
 

@@ -42,7 +42,7 @@ def entry_buttons(t: Translator, round_id: int, project_id: int) -> InlineKeyboa
         [
             [
                 InlineKeyboardButton(
-                    t._("📝 Answer the check-in"), callback_data=go_data(round_id, project_id)
+                    t._("✍️ Answer now"), callback_data=go_data(round_id, project_id)
                 )
             ],
             [

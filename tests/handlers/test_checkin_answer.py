@@ -372,12 +372,12 @@ async def test_out_of_office_hands_over_then_tells_staff(
         "Amira is out of office this round and handed the check-in of Dialog Nord to you. "
         "Due January 25, 2027."
     )
-    assert handed.button_labels == ["📝 Answer the check-in", "🏖 Out of office this round"]
+    assert handed.button_labels == ["✍️ Answer now", "🏖 Out of office this round"]
     released = await services.checkins.project(s.round.id, s.project_id)
     assert released is not None and released.answering_id is None
 
     # Bilal continues where Amira left off, then is away too: nobody left, staff are told.
-    bilal.tap(handed, "📝 Answer the check-in")
+    bilal.tap(handed, "✍️ Answer now")
     await said(bilal, "Question 2 of 8")
     bilal.tap(handed, "🏖 Out of office this round")
     confirm = await said(bilal, "Are you out of office this round?")
