@@ -29,6 +29,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import broadcast_progress
 from bot.callbacks import pattern
 from bot.context import BotContext, KosizuApplication
 from bot.errors import on_error
@@ -40,6 +41,8 @@ from handlers import (
     access,
     applications,
     apply,
+    broadcast_approval,
+    broadcast_compose,
     cancel,
     chat_guard,
     checkin_answer,
@@ -79,6 +82,7 @@ from handlers import (
     projects,
     reconfirmation,
     session,
+    settings,
     unexpected,
 )
 from handlers.navigation import HOME
@@ -165,12 +169,18 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         CallbackQueryHandler(checkin_list.list_button, pattern=f"^{checkin_list.LIST_OPEN}$"),
         CallbackQueryHandler(checkin_away.away_button, pattern=checkin_away.AWAY_PATTERN),
     ]
+    # /settings: what active members receive from the bot on its own (announcements).
+    settings_handlers: list[BaseHandler[Any, BotContext, Any]] = [
+        CommandHandler("settings", settings.show, filters=_PRIVATE),
+        CallbackQueryHandler(settings.button, pattern=pattern(settings.PREFIX)),
+    ]
     gate = access.AccessGate(
         suspended_may=data_rights,
         lapsed_may=[*data_rights, *lapsed_extras],
         unconsented_may=data_rights,
         ask_consent=consent.ask,
         members_only=[
+            *settings_handlers,
             contact_conversation,
             *contact_buttons,
             checkin_conversation,
@@ -193,6 +203,7 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         contact_close.conversation(),
         projects.conversation(),
         checkin_conversation,
+        broadcast_compose.conversation(),
     ]
     app.add_handler(TypeHandler(Update, chat_guard.guard), group=-4)
     app.add_handler(TypeHandler(Update, session.attach_member), group=-3)
@@ -244,6 +255,16 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         CallbackQueryHandler(checkins_admin.button, pattern=pattern(checkins_admin.PREFIX)),
         CallbackQueryHandler(checkin_followups.button, pattern=pattern(checkin_followups.PREFIX)),
         *checkin_handlers,
+        # Staff broadcasts, delivery: four-eyes approval and cancelling mid-way. Before the
+        # composing part's other bc: buttons, which share the prefix.
+        CallbackQueryHandler(broadcast_approval.button, pattern=broadcast_approval.PATTERN),
+        CallbackQueryHandler(
+            broadcast_progress.cancel_button, pattern=broadcast_progress.CANCEL_PATTERN
+        ),
+        # A composing button while nothing is composed (after /cancel, or a second tap on
+        # "Send now"): answered by what became of the broadcast.
+        CallbackQueryHandler(broadcast_compose.old_button, pattern=broadcast_compose.BUTTONS),
+        *settings_handlers,
         home_button,
         help_button,
         language_button,

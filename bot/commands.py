@@ -15,6 +15,7 @@ def command_list(t: Translator) -> list[BotCommand]:
         BotCommand("events", t._("Upcoming events and your registrations")),
         BotCommand("contact", t._("Be introduced to a contact on the other side")),
         BotCommand("language", t._("Choose your language")),
+        BotCommand("settings", t._("Announcements you receive")),
         BotCommand("cancel", t._("Stop what you are doing")),
         BotCommand("privacy", t._("Privacy notice and your consent")),
         BotCommand("mydata", t._("See what is stored about you")),

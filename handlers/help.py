@@ -41,6 +41,7 @@ def help_text(t: Translator, member: Member) -> str:
             )
         if member.role in ("community", "police"):
             lines.append(t._("/checkin – the quarterly check-in of the projects you answer for"))
+        lines.append(t._("/settings – turn general announcements from the network team on or off"))
         if member.is_active_staff:
             lines += [
                 "",
@@ -52,6 +53,7 @@ def help_text(t: Translator, member: Member) -> str:
                 t._("/projects – funded projects, their partners and who answers the check-ins"),
                 t._("/checkins – check-in rounds: status, summary, export, follow-up items"),
                 t._("/newevent – create and publish an event step by step"),
+                t._("/broadcast – an announcement to members: versions, audience, preview"),
                 t._("/invite – an invitation link: choose the role and organisation step by step"),
                 t._("/invite community|police|staff [organisation number] – the same at once"),
             ]

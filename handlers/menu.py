@@ -7,6 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.context import BotContext
 from handlers import (
     apply,
+    broadcast_compose,
     checkin_list,
     checkins_admin,
     consent,
@@ -21,6 +22,7 @@ from handlers import (
     profile,
     projects,
     reconfirmation,
+    settings,
 )
 from handlers import help as help_feature
 from handlers.navigation import show_in_place
@@ -45,6 +47,7 @@ async def main_menu(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
         text = welcome
         rows.append([InlineKeyboardButton(t._("👤 My profile"), callback_data=profile.OPEN)])
         rows.append([InlineKeyboardButton(t._("📅 Events"), callback_data=events.OPEN)])
+        rows.append([InlineKeyboardButton(t._("⚙️ Settings"), callback_data=settings.OPEN)])
         if member.role in ("community", "police"):
             rows.append(
                 [InlineKeyboardButton(t._("🤝 Request a contact"), callback_data=contact.OPEN)]
@@ -78,6 +81,7 @@ async def main_menu(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
                     InlineKeyboardButton(t._("📁 Projects"), callback_data=projects.OPEN),
                     checkins_admin.menu_button(t),
                 ],
+                [broadcast_compose.menu_button(t._("📣 Broadcast"))],
             ]
     elif member.status == "pending":
         text = t._(

@@ -529,6 +529,16 @@ class BroadcastRepository:
         )
         return [r["id"] for r in rows]
 
+    async def any_to_queue(self, now: datetime) -> bool:
+        """Whether ``to_queue`` would find anything: a read, so a frequent check does not
+        take the write lock."""
+        row = await self._db.fetchone(
+            "SELECT 1 FROM broadcasts WHERE queued_at IS NULL AND (state = 'sending'"
+            " OR (state = 'scheduled' AND send_at <= ?)) LIMIT 1",
+            (to_db(now),),
+        )
+        return row is not None
+
     # Delivery -------------------------------------------------------------------------------
 
     async def progress(self, broadcast_id: int) -> Progress | None:
@@ -554,6 +564,13 @@ class BroadcastRepository:
             row["failed"],
             row["unreachable"],
         )
+
+    async def awaiting_approval(self) -> list[int]:
+        """Broadcasts waiting for a second staff member's approval (four-eyes)."""
+        rows = await self._db.fetchall(
+            "SELECT id FROM broadcasts WHERE state = 'awaiting_approval' ORDER BY id"
+        )
+        return [r["id"] for r in rows]
 
     async def sending(self) -> list[int]:
         rows = await self._db.fetchall(

@@ -29,6 +29,7 @@ async def test_each_kind_of_person_gets_their_own_menu_and_help(
         staff: [
             "👤 My profile",
             "📅 Events",
+            "⚙️ Settings",
             "🗂 Applications (1)",
             "📨 Contact requests (0)",
             "✉️ Invite",
@@ -37,6 +38,7 @@ async def test_each_kind_of_person_gets_their_own_menu_and_help(
             "🏢 Organisations",
             "📁 Projects",
             "🗒 Check-ins",
+            "📣 Broadcast",
             "🌐 Language",
             "❓ Help",
             "🔒 Privacy",
@@ -44,6 +46,7 @@ async def test_each_kind_of_person_gets_their_own_menu_and_help(
         community: [
             "👤 My profile",
             "📅 Events",
+            "⚙️ Settings",
             "🤝 Request a contact",
             "🌐 Language",
             "❓ Help",

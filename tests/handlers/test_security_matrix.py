@@ -25,6 +25,7 @@ STAFF_COMMANDS = (
     "/requests",
     "/projects",
     "/checkins",
+    "/broadcast",
 )
 REFUSAL = {
     "unknown": "This is only for the network team.",
@@ -82,6 +83,7 @@ async def state(bot: InProcessBot) -> dict[str, object]:
         "project_members": [tuple(r) for r in await db.fetchall("SELECT * FROM project_members")],
         "project_drafts": [tuple(r) for r in await db.fetchall("SELECT * FROM project_drafts")],
         "checkin_rounds": [tuple(r) for r in await db.fetchall("SELECT * FROM checkin_rounds")],
+        "broadcasts": [tuple(r) for r in await db.fetchall("SELECT id, state FROM broadcasts")],
         "checkin_followups": [
             tuple(r) for r in await db.fetchall("SELECT * FROM checkin_followups")
         ],
@@ -173,6 +175,9 @@ async def test_no_staff_command_or_button_works_for_anyone_else(
         "cqc:send:1",
         "cqc:drop:1",
         "cqs:quarter",
+        "bc:c:open",
+        "bc:c:1:send:-",
+        "bc:c:1:role:police",
         "cqs:year",
         "proj",
         "proj:page:0",
@@ -205,6 +210,9 @@ async def test_no_staff_command_or_button_works_for_anyone_else(
         "ckfu:list:1:0",
         "ckfu:done:1:1:0",
         "ckfu:undo:1:1:0",
+        "bc:cancel:1",
+        "bc:approve:1",
+        "bc:reject:1",
     )
     for data in buttons:
         answer = await forged(emulator, actor, own, data)

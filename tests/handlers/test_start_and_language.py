@@ -106,6 +106,7 @@ async def test_command_menus_are_published_per_language(
             "events",
             "contact",
             "language",
+            "settings",
             "cancel",
             "privacy",
             "mydata",
