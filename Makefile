@@ -42,6 +42,7 @@ bench: setup
 	$(BIN)/python -m bench.throughput
 	$(BIN)/python -m bench.outbox_rate
 	$(BIN)/python -m bench.signup
+	$(BIN)/python -m bench.broadcast
 
 clean:
 	rm -rf $(VENV)
