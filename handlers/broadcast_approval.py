@@ -40,7 +40,7 @@ def _versions(broadcast: Broadcast, default_language: str) -> list[str]:
 
 
 def _name(t: Translator, name: str | None) -> str:
-    return html.escape(name) if name else t._("a member of the network team")
+    return html.escape(name) if name else t._("A member of the network team")
 
 
 def request_text(
@@ -74,7 +74,7 @@ def request_buttons(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    t._("✅ Approve"), callback_data=pack(PREFIX, APPROVE, broadcast_id)
+                    t._("✅ Approve broadcast"), callback_data=pack(PREFIX, APPROVE, broadcast_id)
                 ),
                 InlineKeyboardButton(
                     t._("❌ Reject"), callback_data=pack(PREFIX, REJECT, broadcast_id)
@@ -159,7 +159,7 @@ async def request_approval(services: Services, broadcast_id: int) -> int:
 
 
 async def button(update: Update, context: BotContext) -> None:
-    """The "✅ Approve" / "❌ Reject" buttons under an approval request."""
+    """The "✅ Approve broadcast" / "❌ Reject" buttons under an approval request."""
     query = update.callback_query
     assert query is not None
     if not await require_staff(update, context, "button=bc:approval"):

@@ -128,7 +128,7 @@ def _description(t: Translator, audience: Audience, event: Event | None, default
     everyone = t._("all")
     roles = ", ".join(t._(AUDIENCE_LABELS[r]) for r in audience.roles) or everyone
     regions = ", ".join(t._(REGION_LABELS[r]) for r in audience.regions if r in REGION_LABELS)
-    languages = ", ".join(language_name(c) for c in audience.languages)
+    languages = ", ".join(language_name(t, c) for c in audience.languages)
     lines = [
         t._("Roles: {roles}").format(roles=roles),
         t._("Regions: {regions}").format(regions=regions or everyone),
@@ -188,14 +188,15 @@ async def screen(
     elif view == LANGUAGE_FILTER:
         lines.append("\n" + t._("Tap the languages to include, then “Done”."))
         buttons = [
-            button(_on(language_name(c), c in audience.languages), b, "lng", c) for c in LANGUAGES
+            button(_on(language_name(t, c), c in audience.languages), b, "lng", c)
+            for c in LANGUAGES
         ]
         rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
         rows.append([button(t._("Done"), b, "aud")])
     elif view == EVENTS:
         offered = await offered_events(context, services.clock.now())
         if offered:
-            lines.append("\n" + t._("Whose event? Its confirmed registrants are chosen first."))
+            lines.append("\n" + t._("Which event? Its confirmed registrants are chosen first."))
         else:
             lines.append("\n" + t._("There is no published event ahead or in the last 30 days."))
         rows = [[button(_event_label(t, e, default), b, "ev", e.id)] for e in offered]

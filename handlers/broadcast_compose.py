@@ -212,7 +212,7 @@ async def _version(message: Message, context: BotContext, draft: Broadcast, lang
                 t._(
                     "The photo or document can only come with the {language} version. Please "
                     "send this version as text."
-                ).format(language=language_name(default_language(context))),
+                ).format(language=language_name(t, default_language(context))),
             )
             return
         caption = message.caption or ""
@@ -228,7 +228,7 @@ async def _version(message: Message, context: BotContext, draft: Broadcast, lang
             await _say(message, context, draft, _too_long(context, len(caption), CAPTION_MAX))
             return
         long_versions = [
-            language_name(c)
+            language_name(t, c)
             for c, text in draft.texts.items()
             if c != language and len(text) > CAPTION_MAX
         ]
@@ -270,7 +270,7 @@ async def _version(message: Message, context: BotContext, draft: Broadcast, lang
         message,
         context,
         draft,
-        t._("Saved the {language} version.").format(language=language_name(language)),
+        t._("Saved the {language} version.").format(language=language_name(t, language)),
     )
 
 

@@ -13,7 +13,8 @@ from telegram import InlineKeyboardButton
 
 from bot.callbacks import number_part, pack, unpack
 from bot.context import BotContext
-from bot.i18n import LANGUAGE_NAMES
+from bot.i18n import Translator
+from handlers.labels import LANGUAGE_LABELS
 from storage.broadcasts import Broadcast
 
 PREFIX = "bc"
@@ -60,9 +61,9 @@ def parse(raw: object) -> Tap | None:
     return Tap(broadcast_id, parts[2], parts[3])
 
 
-def language_name(code: str) -> str:
-    """As the language picker shows it: each language in itself."""
-    return LANGUAGE_NAMES.get(code, code)
+def language_name(t: Translator, code: str) -> str:
+    """The language's name in the reader's language ("German" to an English reader)."""
+    return t._(LANGUAGE_LABELS[code]) if code in LANGUAGE_LABELS else code
 
 
 def default_language(context: BotContext) -> str:

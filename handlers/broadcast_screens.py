@@ -32,7 +32,7 @@ Screen = tuple[str, InlineKeyboardMarkup | None]
 
 def _version_prompt(context: BotContext, broadcast: Broadcast, language: str) -> Screen:
     t = context.t
-    name = language_name(language)
+    name = language_name(t, language)
     if broadcast.media_kind is not None and language != default_language(context):
         text = t._(
             "Send the caption in {language} (at most 1024 characters); the photo or document "
@@ -60,12 +60,12 @@ def languages_screen(context: BotContext, broadcast: Broadcast) -> Screen:
     given = [c for c in ALL_LANGUAGES if c in broadcast.texts]
     lines = [
         t._("<b>Versions:</b> {languages}").format(
-            languages=", ".join(language_name(c) for c in given)
+            languages=", ".join(language_name(t, c) for c in given)
         ),
         t._(
             "Members get the version in their language, else the {language} one. Add a version "
             "for another language, or tap “Continue”."
-        ).format(language=language_name(default)),
+        ).format(language=language_name(t, default)),
     ]
     if broadcast.media_kind == "photo":
         lines.append(t._("With a photo; the versions are its caption."))
@@ -73,19 +73,24 @@ def languages_screen(context: BotContext, broadcast: Broadcast) -> Screen:
         lines.append(t._("With a document; the versions are its caption."))
     b = broadcast.id
     adds = [
-        button(t._("➕ {language}").format(language=language_name(c)), b, "add", c)
+        button(t._("➕ {language}").format(language=language_name(t, c)), b, "add", c)
         for c in ALL_LANGUAGES
         if c not in broadcast.texts
     ]
     rows = [adds[i : i + 2] for i in range(0, len(adds), 2)]
     for code in given:
         row = [
-            button(t._("✏️ Change {language}").format(language=language_name(code)), b, "add", code)
+            button(
+                t._("✏️ Change {language}").format(language=language_name(t, code)), b, "add", code
+            )
         ]
         if code != default:
             row.append(
                 button(
-                    t._("🗑 Remove {language}").format(language=language_name(code)), b, "drop", code
+                    t._("🗑 Remove {language}").format(language=language_name(t, code)),
+                    b,
+                    "drop",
+                    code,
                 )
             )
         rows.append(row)
@@ -97,7 +102,7 @@ def languages_screen(context: BotContext, broadcast: Broadcast) -> Screen:
 
 def _fallback_screen(context: BotContext, broadcast: Broadcast, missing: int) -> Screen:
     t = context.t
-    name = language_name(default_language(context))
+    name = language_name(t, default_language(context))
     text = t.ngettext(
         "{count} member reads the bot in a language without a version of this announcement. "
         "They would get the {language} version.",
@@ -126,7 +131,7 @@ async def summary(context: BotContext, broadcast: Broadcast) -> Screen:
         version = version_for(broadcast, language, default)
         per_version[version] = per_version.get(version, 0) + n
     given = [c for c in ALL_LANGUAGES if c in broadcast.texts]
-    by_version = ", ".join(f"{language_name(c)} {per_version.get(c, 0)}" for c in given)
+    by_version = ", ".join(f"{language_name(t, c)} {per_version.get(c, 0)}" for c in given)
     media = {
         "photo": t._("a photo"),
         "document": t._("a document"),
@@ -138,7 +143,8 @@ async def summary(context: BotContext, broadcast: Broadcast) -> Screen:
         )
         + f" ({by_version})",
         t._("Languages: {languages}; everyone else gets the {language} version.").format(
-            languages=", ".join(language_name(c) for c in given), language=language_name(default)
+            languages=", ".join(language_name(t, c) for c in given),
+            language=language_name(t, default),
         ),
         t._("Essential: {answer}").format(answer=t._("yes") if broadcast.essential else t._("no")),
         t._("Media: {media}").format(media=media),

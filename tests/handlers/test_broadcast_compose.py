@@ -17,7 +17,7 @@ from tests.support.taps import forged, tapped
 STAFF_ONLY = "This is only for the network team."
 STALE = "This button no longer works. Send /start to open the menu again."
 RELEASED = "This broadcast was sent or scheduled already."
-ASK_DE = "Send the announcement in Deutsch"
+ASK_DE = "Send the announcement in German"
 
 
 async def draft(bot: InProcessBot, user: SimUser) -> Broadcast:
@@ -66,10 +66,10 @@ async def test_two_languages_with_formatting_audience_preview_and_send_now(
             "entities": [{"type": "bold", "offset": 0, "length": 10}],
         },
     )
-    assert (saved.plain or "").startswith("Saved the Deutsch version.")
-    assert "Versions: Deutsch" in (saved.plain or "")
-    assert "✏️ Change Deutsch" in saved.button_labels
-    assert "🗑 Remove Deutsch" not in saved.button_labels
+    assert (saved.plain or "").startswith("Saved the German version.")
+    assert "Versions: German" in (saved.plain or "")
+    assert "✏️ Change German" in saved.button_labels
+    assert "🗑 Remove German" not in saved.button_labels
     stored = await draft(bot, staff)
     assert stored.texts == {"de": "<b>Kolloquium</b> am Montag &lt;Anmeldung&gt;"}
     assert stored.step == "languages"
@@ -107,7 +107,7 @@ async def test_two_languages_with_formatting_audience_preview_and_send_now(
     audience = await tapped(staff, audience, "community representatives")
     assert "Everyone matching: 2 members" in (audience.plain or "")
     audience = await tapped(staff, audience, "🗣 Languages (0)")
-    audience = await tapped(staff, audience, "Deutsch")
+    audience = await tapped(staff, audience, "German")
     assert "Everyone matching: 1 member" in (audience.plain or "")
     audience = await tapped(staff, audience, "Done")
     audience = await tapped(staff, audience, "All active members")
@@ -120,7 +120,7 @@ async def test_two_languages_with_formatting_audience_preview_and_send_now(
     german, english, summary = await staff.wait_for_messages(3)
     assert german.text == "<b>Kolloquium</b> am Montag &lt;Anmeldung&gt;"
     assert english.text == "Colloquium on <i>Monday</i>"
-    assert "Recipients: 4 members (Deutsch 1, English 3)" in (summary.plain or "")
+    assert "Recipients: 4 members (German 1, English 3)" in (summary.plain or "")
     assert "Essential: yes" in (summary.plain or "")
     assert summary.button_labels == [
         "📤 Send now", "🕒 Schedule", "🗑 Discard", "✏️ Back to editing"
@@ -159,11 +159,11 @@ async def test_photo_with_caption_and_refused_input(emulator: Emulator, bot: InP
     staff.edit_text(staff.last_sent.message_id, "Korrektur")
     refused = await staff.wait_for_message()
     assert (refused.plain or "").startswith("I only read new messages, not edits.")
-    asked = await tapped(staff, saved, "✏️ Change Deutsch")
+    asked = await tapped(staff, saved, "✏️ Change German")
     assert (asked.plain or "").startswith(ASK_DE)
     saved = await tapped(staff, asked, "« Back")
-    assert (saved.plain or "").startswith("Versions: Deutsch")
-    asked = await tapped(staff, saved, "✏️ Change Deutsch")
+    assert (saved.plain or "").startswith("Versions: German")
+    asked = await tapped(staff, saved, "✏️ Change German")
     staff.send_photo(caption="Einladung zum Kolloquium")
     saved = await staff.wait_for_message()
     assert "With a photo" in (saved.plain or "")
@@ -228,13 +228,13 @@ async def test_fallback_confirmation_before_the_preview(
     fallback = await tapped(staff, audience, "Continue »")
     assert (fallback.plain or "").startswith(
         "2 members read the bot in a language without a version of this announcement. "
-        "They would get the Deutsch version."
+        "They would get the German version."
     )
     staff.skip_messages()
-    staff.tap(fallback, "✅ Send the Deutsch version to them")
+    staff.tap(fallback, "✅ Send the German version to them")
     german, summary = await staff.wait_for_messages(2)
     assert german.text == "Nur auf Deutsch"
-    assert "Recipients: 2 members (Deutsch 2)" in (summary.plain or "")
+    assert "Recipients: 2 members (German 2)" in (summary.plain or "")
     assert (await draft(bot, staff)).fallback_confirmed
 
 

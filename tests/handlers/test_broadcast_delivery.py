@@ -286,7 +286,7 @@ async def test_four_eyes_a_second_staff_member_approves(
     broadcast = await services.broadcasts.get(broadcast_id)
     assert broadcast is not None and broadcast.state == "awaiting_approval"
 
-    second.tap(request, "✅ Approve")
+    second.tap(request, "✅ Approve broadcast")
     report = await wait_for_report(author, broadcast_id)
     assert report.plain is not None and "✅ Delivered: 1" in report.plain
     assert [m.plain for m in got(reader)] == ["Colloquium on 3 March"]

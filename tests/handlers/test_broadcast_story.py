@@ -37,14 +37,14 @@ async def test_compose_approve_send_progress_and_report(emulator: Emulator, db_p
 
         # Composing: German with formatting, then English; the audience is the members.
         author.send_text("/broadcast")
-        await next_with(author, "Send the announcement in Deutsch")
+        await next_with(author, "Send the announcement in German")
         author.send_message(
             {
                 "text": "Einladung zum Jahreskolloquium",
                 "entities": [{"type": "bold", "offset": 0, "length": 9}],
             }
         )
-        versions = await next_with(author, "Saved the Deutsch version.")
+        versions = await next_with(author, "Saved the German version.")
         await tapped(author, versions, "➕ English")
         author.send_text("Invitation to the annual colloquium")
         versions = await next_with(author, "Saved the English version.")
@@ -54,8 +54,8 @@ async def test_compose_approve_send_progress_and_report(emulator: Emulator, db_p
         assert "Everyone matching: 4 members" in (audience.plain or "")
         # Turkish has no version: the German one goes to that member once confirmed.
         fallback = await tapped(author, audience, "Continue »")
-        assert "Deutsch" in (fallback.plain or "")
-        author.tap(fallback, "✅ Send the Deutsch version to them")
+        assert "German" in (fallback.plain or "")
+        author.tap(fallback, "✅ Send the German version to them")
         preview_de = await next_with(author, "Einladung zum Jahreskolloquium")
         assert preview_de.text == "<b>Einladung</b> zum Jahreskolloquium"
         await next_with(author, "Invitation to the annual colloquium")
@@ -67,7 +67,7 @@ async def test_compose_approve_send_progress_and_report(emulator: Emulator, db_p
 
         # The second staff member sees the preview and approves.
         request = await next_with(second, "Approval needed")
-        second.tap(request, "✅ Approve")
+        second.tap(request, "✅ Approve broadcast")
         await next_with(author, "approved your broadcast")
 
         # Progress, then the report with the member who blocked the bot in its CSV.
