@@ -115,9 +115,14 @@ FULL = {
 
 
 async def checkins_screen(user: SimUser) -> BotMessage:
+    """The reply to /checkins; the jobs' notices to staff arriving meanwhile (the summary
+    notice when the clock passes the close) are passed over."""
     user.skip_messages()
     user.send_text("/checkins")
-    return await user.wait_for_message()
+    while True:
+        message = await user.wait_for_message()
+        if not (message.plain or "").startswith("The summary of the check-in round"):
+            return message
 
 
 def lines(message: BotMessage) -> list[str]:
