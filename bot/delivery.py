@@ -168,6 +168,10 @@ class OutboxSender:
             if message.chat_id in busy:
                 continue  # a second message to the same chat waits a second
             await self._wait_for_slot()
+            # The batch was read up to 50 sends ago: a row deleted meanwhile (a cancelled
+            # broadcast, a member who erased their data) must not go out.
+            if not await self._outbox.still_pending(message.id):
+                continue
             busy.add(message.chat_id)
             await self._send(message)
             sent_any = True

@@ -95,6 +95,12 @@ class OutboxRepository:
             for r in rows
         ]
 
+    async def still_pending(self, message_id: int) -> bool:
+        row = await self._db.fetchone(
+            "SELECT 1 FROM outbox WHERE id = ? AND state = 'pending'", (message_id,)
+        )
+        return row is not None
+
     async def finish(self, message_id: int, state: str, now: datetime, error: str | None) -> None:
         """Settle a message: sent, failed for good, or its chat unreachable."""
         if state not in (SENT, FAILED, UNREACHABLE):

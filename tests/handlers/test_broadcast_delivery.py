@@ -386,3 +386,25 @@ async def test_four_eyes_with_nobody_else_in_the_team_the_author_can_cancel(
     # Told once, however many passes ran.
     told = [c for c in emulator.calls if "nobody else" in str(c.params.get("text", ""))]
     assert len(told) == 1
+
+
+async def test_a_member_who_erases_their_data_mid_broadcast_gets_nothing(
+    emulator: Emulator, bot: InProcessBot
+) -> None:
+    author = await staff_member(emulator, bot, 52900)
+    members = [await joined_member(emulator, bot, 52901 + i, "community") for i in range(8)]
+    leaving = members[-1]
+    # Slow sends (4 s for all): the last member's row is still pending when they erase.
+    emulator.delay("sendMessage", 0.5)
+    broadcast_id = await released(bot, author)
+    await author.wait_for_message()  # the progress message: the audience is frozen
+    leaving.send_text("/deleteme")
+    erase = await leaving.wait_for_message()
+    leaving.tap(erase, "Erase my data")
+
+    report = await wait_for_report(author, broadcast_id, timeout=20)
+    assert report.plain is not None
+    assert "✅ Delivered: 7" in report.plain
+    assert "👋 No longer members: 1" in report.plain
+    assert got(leaving) == []
+    assert [len(got(m)) for m in members[:-1]] == [1] * 7
