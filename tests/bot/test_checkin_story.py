@@ -154,11 +154,9 @@ async def test_a_round_from_opening_to_summary_survives_a_crash_and_keeps_the_an
 
         try:
             await eventually(ran, timeout=20, what=f"the jobs to run at {moment}")
-        except AssertionError:
-            print(await db_rows(db_path, "SELECT * FROM outbox WHERE state = 'pending'"))
-            print(await db_rows(db_path, "SELECT * FROM scheduled_items"))
-            print(children[-1].log[-3000:])
-            raise
+        except AssertionError as failed:
+            # The bot process's own account of what went wrong, for whoever reads the failure.
+            raise AssertionError(f"{failed}\n{children[-1].log[-3000:]}") from None
 
     try:
         child = await start_child()
