@@ -23,7 +23,7 @@ from handlers.broadcast_message import payload
 from handlers.labels import LANGUAGE_LABELS
 from handlers.navigation import answer_stale, replace
 from storage.broadcasts import Broadcast
-from storage.checkins import active_staff
+from storage.members import active_staff
 from storage.outbox import OutboxRepository
 
 log = logging.getLogger(__name__)

@@ -36,10 +36,9 @@ from storage.checkins import (
     NoQuestionnaire,
     Round,
     RoundOpen,
-    active_staff,
 )
 from storage.db import Transaction
-from storage.members import Addressee
+from storage.members import Addressee, active_staff
 from storage.outbox import OutboxRepository
 from storage.schedule import ScheduledItem, ScheduleRepository
 

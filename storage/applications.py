@@ -19,6 +19,7 @@ from typing import Any
 
 from storage.audit import AuditRepository
 from storage.db import Database, Transaction
+from storage.members import active_staff
 from storage.organisations import Organisation
 from storage.outbox import OutboxRepository
 from storage.personal_data import PersonalDataRepository
@@ -327,18 +328,15 @@ class ApplicationRepository:
                 object_id=application_id,
                 detail=f"role={application.claimed_role}",
             )
-            staff = await tx.fetchall(
-                "SELECT id, telegram_user_id, language, app_language FROM members"
-                " WHERE role = 'staff' AND status = 'active' ORDER BY id"
-            )
+            staff = await active_staff(tx)
             for member in staff:
                 await OutboxRepository.enqueue(
                     tx,
                     now,
-                    member["telegram_user_id"],
+                    member.telegram_user_id,
                     "sendMessage",
-                    staff_message(applicant, member["language"], member["app_language"]),
-                    dedup_key=f"application:{application_id}:staff:{member['id']}",
+                    staff_message(applicant, member.language, member.app_language),
+                    dedup_key=f"application:{application_id}:staff:{member.member_id}",
                 )
         return len(staff)
 

@@ -202,6 +202,25 @@ def _audience_sql(
     return sql, params
 
 
+async def _progress(tx: Transaction, broadcast_id: int) -> Progress | None:
+    """A queued broadcast's rows counted by state, in one pass over its rows."""
+    row = await tx.fetchone(
+        "SELECT b.recipients,"
+        " count(o.id) FILTER (WHERE o.state = 'pending') AS pending,"
+        " count(o.id) FILTER (WHERE o.state = 'sent') AS sent,"
+        " count(o.id) FILTER (WHERE o.state = 'failed') AS failed,"
+        " count(o.id) FILTER (WHERE o.state = 'unreachable') AS unreachable"
+        " FROM broadcasts b LEFT JOIN outbox o ON o.broadcast_id = b.id"
+        " WHERE b.id = ? AND b.queued_at IS NOT NULL GROUP BY b.id",
+        (broadcast_id,),
+    )
+    if row is None:
+        return None
+    return Progress(
+        row["recipients"] or 0, row["pending"], row["sent"], row["failed"], row["unreachable"]
+    )
+
+
 class BroadcastRepository:
     def __init__(self, db: Database, default_language: str, languages: Sequence[str]) -> None:
         self._db = db
@@ -308,38 +327,39 @@ class BroadcastRepository:
     async def set_text(
         self, broadcast_id: int, author_id: int, language: str, text: str, now: datetime
     ) -> bool:
-        async with self._db.transaction() as tx:
-            draft = await tx.fetchone(
-                "SELECT 1 FROM broadcasts WHERE id = ? AND author_id = ? AND state = 'draft'",
-                (broadcast_id, author_id),
-            )
-            if draft is None:
-                return False
-            await tx.execute(
-                "INSERT INTO broadcast_texts (broadcast_id, language, text) VALUES (?, ?, ?)"
-                " ON CONFLICT (broadcast_id, language) DO UPDATE SET text = excluded.text",
-                (broadcast_id, language, text),
-            )
-            await tx.execute(
-                "UPDATE broadcasts SET fallback_confirmed = 0, updated_at = ? WHERE id = ?",
-                (to_db(now), broadcast_id),
-            )
-        return True
+        return await self._change_texts(
+            broadcast_id,
+            author_id,
+            now,
+            "INSERT INTO broadcast_texts (broadcast_id, language, text) VALUES (?, ?, ?)"
+            " ON CONFLICT (broadcast_id, language) DO UPDATE SET text = excluded.text",
+            (broadcast_id, language, text),
+        )
 
     async def drop_text(
         self, broadcast_id: int, author_id: int, language: str, now: datetime
     ) -> bool:
+        return await self._change_texts(
+            broadcast_id,
+            author_id,
+            now,
+            "DELETE FROM broadcast_texts WHERE broadcast_id = ? AND language = ?",
+            (broadcast_id, language),
+        )
+
+    async def _change_texts(
+        self, broadcast_id: int, author_id: int, now: datetime, sql: str, params: Sequence[Any]
+    ) -> bool:
+        """Change the versions of the author's draft; who gets which version changes with
+        them, so the fallback must be confirmed again. False when it is no draft of theirs."""
         async with self._db.transaction() as tx:
-            draft = await tx.fetchone(
-                "SELECT 1 FROM broadcasts WHERE id = ? AND author_id = ? AND state = 'draft'",
-                (broadcast_id, author_id),
-            )
-            if draft is None:
+            if not await tx.execute(
+                "UPDATE broadcasts SET fallback_confirmed = 0, updated_at = ?"
+                " WHERE id = ? AND author_id = ? AND state = 'draft'",
+                (to_db(now), broadcast_id, author_id),
+            ):
                 return False
-            await tx.execute(
-                "DELETE FROM broadcast_texts WHERE broadcast_id = ? AND language = ?",
-                (broadcast_id, language),
-            )
+            await tx.execute(sql, params)
         return True
 
     async def set_media(
@@ -542,28 +562,8 @@ class BroadcastRepository:
     # Delivery -------------------------------------------------------------------------------
 
     async def progress(self, broadcast_id: int) -> Progress | None:
-        row = await self._db.fetchone(
-            "SELECT recipients,"
-            " (SELECT count(*) FROM outbox o WHERE o.broadcast_id = b.id"
-            "  AND o.state = 'pending') AS pending,"
-            " (SELECT count(*) FROM outbox o WHERE o.broadcast_id = b.id"
-            "  AND o.state = 'sent') AS sent,"
-            " (SELECT count(*) FROM outbox o WHERE o.broadcast_id = b.id"
-            "  AND o.state = 'failed') AS failed,"
-            " (SELECT count(*) FROM outbox o WHERE o.broadcast_id = b.id"
-            "  AND o.state = 'unreachable') AS unreachable"
-            " FROM broadcasts b WHERE b.id = ? AND b.queued_at IS NOT NULL",
-            (broadcast_id,),
-        )
-        if row is None:
-            return None
-        return Progress(
-            row["recipients"] or 0,
-            row["pending"],
-            row["sent"],
-            row["failed"],
-            row["unreachable"],
-        )
+        async with self._db.transaction() as tx:
+            return await _progress(tx, broadcast_id)
 
     async def awaiting_approval(self) -> list[int]:
         """Broadcasts waiting for a second staff member's approval (four-eyes)."""
@@ -590,13 +590,7 @@ class BroadcastRepository:
                 (to_db(now), to_db(now), broadcast_id, broadcast_id),
             )
             if changed:
-                progress = await tx.fetchone(
-                    "SELECT count(*) FILTER (WHERE state = 'sent') AS sent,"
-                    " count(*) FILTER (WHERE state = 'failed') AS failed,"
-                    " count(*) FILTER (WHERE state = 'unreachable') AS unreachable"
-                    " FROM outbox WHERE broadcast_id = ?",
-                    (broadcast_id,),
-                )
+                progress = await _progress(tx, broadcast_id)
                 assert progress is not None
                 await AuditRepository.record(
                     tx,
@@ -604,8 +598,8 @@ class BroadcastRepository:
                     "broadcast.sent",
                     object_type="broadcast",
                     object_id=broadcast_id,
-                    detail=f"sent={progress['sent']} failed={progress['failed']}"
-                    f" unreachable={progress['unreachable']}",
+                    detail=f"sent={progress.sent} failed={progress.failed}"
+                    f" unreachable={progress.unreachable}",
                 )
         return changed == 1
 

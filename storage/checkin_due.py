@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from storage.audit import AuditRepository
-from storage.checkins import ANSWERING, Round, addressee, round_from_row
+from storage.checkins import ANSWERING, Round, round_from_row
 from storage.db import Transaction
-from storage.members import Addressee
+from storage.members import Addressee, addressee_from_row
 from storage.timefmt import to_db
 
 
@@ -49,7 +49,9 @@ async def prompts_due(tx: Transaction, now: datetime) -> list[Due]:
         " VALUES (?, ?, ?, ?)",
         [(r["round_id"], r["project_id"], r["id"], to_db(now)) for r in rows],
     )
-    return [Due(addressee(r), r["round_id"], r["project_id"], r["project_name"]) for r in rows]
+    return [
+        Due(addressee_from_row(r), r["round_id"], r["project_id"], r["project_name"]) for r in rows
+    ]
 
 
 async def reminders_due(tx: Transaction, now: datetime) -> list[Due]:
@@ -83,7 +85,7 @@ async def reminders_due(tx: Transaction, now: datetime) -> list[Due]:
         )
         due.extend(
             Due(
-                addressee(m),
+                addressee_from_row(m),
                 project["round_id"],
                 project["project_id"],
                 project["project_name"],

@@ -24,7 +24,7 @@ from typing import Any
 
 from storage.audit import AuditRepository
 from storage.db import Database, Transaction
-from storage.members import Addressee
+from storage.members import Addressee, active_staff, addressee_from_row
 from storage.outbox import OutboxRepository
 from storage.timefmt import from_db, to_db
 
@@ -175,10 +175,6 @@ def _round_project(row: sqlite3.Row) -> RoundProject:
         row["answered"],
         row["reminders"],
     )
-
-
-def addressee(row: sqlite3.Row) -> Addressee:
-    return Addressee(row["id"], row["telegram_user_id"], row["language"], row["app_language"])
 
 
 # An active member who answers for the project: the one condition for seeing or changing it.
@@ -664,7 +660,7 @@ class CheckinRepository:
             object_id=round_id,
             detail=f"project={project_id} handed_to={len(others)}",
         )
-        return [addressee(r) for r in others], staff
+        return [addressee_from_row(r) for r in others], staff
 
     async def away_and_tell(
         self,
@@ -719,11 +715,3 @@ class CheckinRepository:
             "DELETE FROM checkin_rounds WHERE closed_at IS NOT NULL AND closes_at < ?",
             (to_db(closed_before),),
         )
-
-
-async def active_staff(tx: Transaction) -> list[Addressee]:
-    rows = await tx.fetchall(
-        "SELECT id, telegram_user_id, language, app_language FROM members"
-        " WHERE role = 'staff' AND status = 'active' ORDER BY id"
-    )
-    return [addressee(r) for r in rows]

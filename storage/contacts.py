@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 
 from storage.audit import AuditRepository
 from storage.db import Database, Transaction
-from storage.members import Addressee
+from storage.members import Addressee, active_staff, addressee_from_row
 from storage.outbox import OutboxRepository
 from storage.profiles import SharedDetails
 from storage.regions import NATIONWIDE, neighbours
@@ -142,10 +142,6 @@ def _candidate(row: sqlite3.Row) -> Candidate:
         answer=row["answer"],
         assigned_by=row["assigned_by"],
     )
-
-
-def _addressee(row: sqlite3.Row) -> Addressee:
-    return Addressee(row["id"], row["telegram_user_id"], row["language"], row["app_language"])
 
 
 @dataclass(frozen=True)
@@ -659,7 +655,7 @@ async def _party(tx: Transaction, member_id: int, username: str | None) -> Party
         username=bool(row["share_username"]),
     )
     return Party(
-        recipient=_addressee(row),
+        recipient=addressee_from_row(row),
         role=row["role"],
         details=details,
         username=username if details.username else None,
@@ -742,19 +738,15 @@ async def queue(
         "SELECT count(*) FROM contact_candidates WHERE request_id = ?", (request_id,)
     )
     assert asked is not None
-    staff = await tx.fetchall(
-        "SELECT id, telegram_user_id, language, app_language FROM members"
-        " WHERE role = 'staff' AND status = 'active' ORDER BY id"
-    )
-    for member in staff:
+    for member in await active_staff(tx):
         await OutboxRepository.enqueue(
             tx,
             now,
-            member["telegram_user_id"],
+            member.telegram_user_id,
             "sendMessage",
-            notices.queued(request, _addressee(member)),
+            notices.queued(request, member),
             # Queued again after a staff assignment is declined: a new notice, once.
-            dedup_key=f"contact-queued:{request_id}:{asked[0]}:{member['id']}",
+            dedup_key=f"contact-queued:{request_id}:{asked[0]}:{member.member_id}",
         )
     return True
 
@@ -869,7 +861,7 @@ async def _eligible(
         " ORDER BY coalesce(tier, 3), open_questions, met_before, last_asked, id LIMIT :limit",
         params,
     )
-    return [_addressee(r) for r in rows]
+    return [addressee_from_row(r) for r in rows]
 
 
 async def run_due(
@@ -942,7 +934,7 @@ async def run_due(
             now,
             row["telegram_user_id"],
             "sendMessage",
-            notices.remind(request, _addressee(row), candidate),
+            notices.remind(request, addressee_from_row(row), candidate),
             dedup_key=f"contact-remind:{candidate.request_id}:{candidate.position}",
         )
     return JobCounts(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from storage.audit import AuditRepository
-from storage.db import Database
+from storage.db import Database, Transaction
 from storage.outbox import OutboxRepository
 from storage.timefmt import from_db, from_db_optional, to_db
 
@@ -25,6 +25,20 @@ class Addressee:
     telegram_user_id: int
     language: str | None
     app_language: str | None
+
+
+def addressee_from_row(row: sqlite3.Row) -> Addressee:
+    """From a row with the member's id, telegram_user_id, language and app_language."""
+    return Addressee(row["id"], row["telegram_user_id"], row["language"], row["app_language"])
+
+
+async def active_staff(tx: Transaction) -> list[Addressee]:
+    """Everyone the bot tells when the network team must act, in the caller's transaction."""
+    rows = await tx.fetchall(
+        "SELECT id, telegram_user_id, language, app_language FROM members"
+        " WHERE role = 'staff' AND status = 'active' ORDER BY id"
+    )
+    return [addressee_from_row(r) for r in rows]
 
 
 @dataclass(frozen=True)

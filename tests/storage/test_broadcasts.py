@@ -96,3 +96,22 @@ async def test_four_eyes_schedule_and_cancel(db: Database) -> None:
     assert await db.fetchall("SELECT * FROM outbox WHERE broadcast_id = ?", (draft.id,)) == []
     cancelled = await repo.get(draft.id)
     assert cancelled is not None and cancelled.state == "cancelled"
+
+
+async def test_changing_the_versions_asks_for_the_fallback_again(db: Database) -> None:
+    repo = BroadcastRepository(db, "de", LANGUAGES)
+    author = await member(db, "staff", "de")
+    draft = await repo.start(author, NOW)
+    await repo.set_text(draft.id, author, "de", "Termin", NOW)
+    await repo.set_text(draft.id, author, "en", "Date", NOW)
+    for change in (
+        repo.drop_text(draft.id, author, "en", NOW),
+        repo.set_text(draft.id, author, "fr", "Rendez-vous", NOW),
+    ):
+        assert await repo.confirm_fallback(draft.id, author, NOW)
+        assert await change
+        changed = await repo.get(draft.id)
+        assert changed is not None and not changed.fallback_confirmed
+    assert not await repo.drop_text(draft.id, author + 1, "fr", NOW)  # not their draft
+    final = await repo.get(draft.id)
+    assert final is not None and final.texts == {"de": "Termin", "fr": "Rendez-vous"}
