@@ -30,7 +30,8 @@ _SHIFT_LIMIT = 30  # days; no run of holidays and weekends is longer
 @dataclass(frozen=True)
 class Timeline:
     """A round's moments as UTC instants; ``due_at`` and ``closes_at`` are the ends of the
-    due day and the closing day (local midnight after them)."""
+    due day and the closing day (local midnight after them: handlers/checkin_review.day
+    names the day itself)."""
 
     opens_at: datetime
     remind_at: datetime
@@ -50,15 +51,6 @@ class Timeline:
             self.due_at,
             self.closes_at,
         )
-
-    @property
-    def due_day(self) -> datetime:
-        """An instant on the due day (its last second), for showing the date."""
-        return self.due_at - timedelta(seconds=1)
-
-    @property
-    def closing_day(self) -> datetime:
-        return self.closes_at - timedelta(seconds=1)
 
 
 def _local(day: date, wall: time, tz: ZoneInfo) -> datetime:

@@ -54,9 +54,9 @@ def entry_buttons(t: Translator, round_id: int, project_id: int) -> InlineKeyboa
     )
 
 
-def day(t: Translator, end: datetime) -> str:
+def day(t: Translator, end: datetime, form: str = "long") -> str:
     """A due or closing day: the stored instants are the local midnight after that day."""
-    return t.date(end - timedelta(seconds=1))
+    return t.date(end - timedelta(seconds=1), form)
 
 
 def short(name: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -72,15 +72,6 @@ def summary_notice(t: Translator, round_: Round, answered: int, total: int) -> d
     ).format(date=t.date(round_.opens_at), answered=answered, total=total)
     keyboard = InlineKeyboardMarkup(summary_buttons(t, round_.id))
     return {"text": text, "reply_markup": keyboard.to_dict()}
-
-
-def due_day(round_: Round) -> datetime:
-    """An instant on the due day (due_at is the local midnight after it)."""
-    return round_.due_at - timedelta(seconds=1)
-
-
-def closing_day(round_: Round) -> datetime:
-    return round_.closes_at - timedelta(seconds=1)
 
 
 def status_counts(

@@ -22,10 +22,9 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from handlers import checkin_followups, checkin_summary
 from handlers.access import require_staff
+from handlers.checkin_review import day
 from handlers.checkin_summary import (
     TYPE_LABELS,
-    closing_day,
-    due_day,
     pack_messages,
     status_counts,
     status_line,
@@ -152,8 +151,8 @@ async def _closed_meanwhile(update: Update, context: BotContext, round_: Round) 
 def _dates(t: Translator, round_: Round) -> str:
     return t._("Opened: {opens} · due: {due} · closes: {closes}").format(
         opens=t.date(round_.opens_at, "medium"),
-        due=t.date(due_day(round_), "medium"),
-        closes=t.date(closing_day(round_), "medium"),
+        due=day(t, round_.due_at, "medium"),
+        closes=day(t, round_.closes_at, "medium"),
     )
 
 
@@ -356,7 +355,7 @@ async def _confirm_open(context: BotContext) -> View:
             count,
         ).format(count=count),
         t._("Answers are due on {due}; the round closes on {closes}.").format(
-            due=t.date(moments.due_day), closes=t.date(moments.closing_day)
+            due=day(t, moments.due_at), closes=day(t, moments.closes_at)
         ),
         t._("The partners get their prompts within a minute or two."),
     ]
