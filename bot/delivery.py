@@ -2,8 +2,10 @@
 
 Limits: ``rate`` messages per second overall, evenly spaced, and one per second per chat; a
 429 stops every outbox request until its ``retry_after`` has passed. One request is in flight
-at a time, so a 429 is known before the next request leaves and a crash re-sends at most that
-one message.
+at a time, so a 429 is known before the next request leaves. The database write that records an
+answer runs while the next request is on its way (the sender would otherwise wait for the disk
+between sends), so a crash re-sends at most two messages: the one in flight and the one
+answered just before it.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
+from functools import partial
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -31,7 +35,11 @@ DEFAULT_RATE = 28  # below Telegram's 30/s, leaving room for direct replies
 PER_CHAT_INTERVAL = 1.0
 MAX_ATTEMPTS = 5
 BACKOFF_CAP = 60.0
+CATCH_UP_SLOTS = 3
 IDLE_POLL = 1.0  # also picks up rows queued by another process (the CLI)
+
+# Records what Telegram answered to one message (see OutboxSender._send).
+Settle = Callable[[], Coroutine[Any, Any, None]]
 
 _FILE_FIELDS = ("document", "photo")
 _UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid")
@@ -51,6 +59,10 @@ class Pacer:
     its way can arrive close behind the next one. So a send also waits until a second has
     passed since the answer to the send ``rate`` places back; then no second, as Telegram
     counts it, holds more than ``rate`` of ours.
+
+    A send that starts late (the event loop wakes from a sleep up to a millisecond after it was
+    asked to, a slow answer) is made up by the next ones, a few slots at most: otherwise every
+    delay would be lost for good and the rate would fall short of the budget.
     """
 
     def __init__(self, rate: int, now: Callable[[], float] = time.monotonic) -> None:
@@ -67,7 +79,8 @@ class Pacer:
         return max(0.0, wait)
 
     def sent(self) -> None:
-        self._next_at = max(self._now(), self._next_at) + self.interval
+        self._next_at = max(self._now() - CATCH_UP_SLOTS * self.interval, self._next_at)
+        self._next_at += self.interval
 
     def answered(self) -> None:
         self._answered.append(self._now())
@@ -162,19 +175,32 @@ class OutboxSender:
         sent_any = False
         busy = self._busy_chats()
         batch = await self._outbox.pending(50, skip_chats=busy)
-        for message in batch:
-            if self._stopping:
-                break
-            if message.chat_id in busy:
-                continue  # a second message to the same chat waits a second
-            await self._wait_for_slot()
-            # The batch was read up to 50 sends ago: a row deleted meanwhile (a cancelled
-            # broadcast, a member who erased their data) must not go out.
-            if not await self._outbox.still_pending(message.id):
-                continue
-            busy.add(message.chat_id)
-            await self._send(message)
-            sent_any = True
+        unsettled: Settle | None = None
+        try:
+            for message in batch:
+                if self._stopping:
+                    break
+                if message.chat_id in busy:
+                    continue  # a second message to the same chat waits a second
+                await self._wait_for_slot()
+                # The batch was read up to 50 sends ago: a row deleted meanwhile (a cancelled
+                # broadcast, a member who erased their data) must not go out. Checked before
+                # the previous answer is written, so the check need not wait for that write.
+                still_pending = await self._outbox.still_pending(message.id)
+                settling = asyncio.create_task(unsettled()) if unsettled else None
+                unsettled = None
+                try:
+                    if still_pending:
+                        busy.add(message.chat_id)
+                        unsettled = await self._send(message)
+                        sent_any = True
+                finally:
+                    if settling is not None:
+                        await settling
+        finally:
+            # Before the next batch is read: a sent row still pending would be sent again.
+            if unsettled is not None:
+                await unsettled()
         return sent_any
 
     async def _wait_for_slot(self) -> None:
@@ -188,7 +214,9 @@ class OutboxSender:
                 return
             await asyncio.sleep(wait)
 
-    async def _send(self, message: OutboxMessage) -> None:
+    async def _send(self, message: OutboxMessage) -> Settle | None:
+        """Send one row; what Telegram answered is acted on at once where it affects the next
+        request (a 429's pause, the chat's spacing), and the returned function records it."""
         self._pacer.sent()
         self._chat_ready_at[message.chat_id] = time.monotonic() + PER_CHAT_INTERVAL
         try:
@@ -207,24 +235,24 @@ class OutboxSender:
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
             log.warning("outbox: 429, pausing %.1f s (outbox id %d)", seconds, message.id)
             # Not counted as an attempt: the message was never refused, only deferred.
+            return None
         except Forbidden as exc:
-            await self._unreachable(message, f"Forbidden: {exc.message}")
+            return partial(self._unreachable, message, f"Forbidden: {exc.message}")
         except BadRequest as exc:
             if any(part in exc.message.lower() for part in _UNREACHABLE_400):
-                await self._unreachable(message, f"BadRequest: {exc.message}")
-            else:
-                log.error("outbox: id %d refused by Telegram: %s", message.id, exc.message)
-                await self._outbox.finish(
-                    message.id, FAILED, self._clock.now(), f"BadRequest: {exc.message}"
-                )
+                return partial(self._unreachable, message, f"BadRequest: {exc.message}")
+            log.error("outbox: id %d refused by Telegram: %s", message.id, exc.message)
+            return partial(self._finish, message, FAILED, f"BadRequest: {exc.message}")
         except (TimedOut, NetworkError) as exc:
-            await self._transient(message, f"{type(exc).__name__}: {exc.message}")
+            return partial(self._transient, message, f"{type(exc).__name__}: {exc.message}")
         except Exception as exc:
             # A malformed row must not stop the sender for everyone else.
             log.exception("outbox: id %d could not be sent", message.id)
-            await self._outbox.finish(message.id, FAILED, self._clock.now(), type(exc).__name__)
-        else:
-            await self._outbox.finish(message.id, SENT, self._clock.now(), None)
+            return partial(self._finish, message, FAILED, type(exc).__name__)
+        return partial(self._finish, message, SENT, None)
+
+    async def _finish(self, message: OutboxMessage, state: str, error: str | None) -> None:
+        await self._outbox.finish(message.id, state, self._clock.now(), error)
 
     async def _unreachable(self, message: OutboxMessage, error: str) -> None:
         log.info("outbox: chat of id %d unreachable", message.id)
@@ -235,7 +263,7 @@ class OutboxSender:
         attempts = await self._outbox.record_attempt(message.id, error)
         if attempts >= self._max_attempts:
             log.error("outbox: id %d failed after %d attempts", message.id, attempts)
-            await self._outbox.finish(message.id, FAILED, self._clock.now(), error)
+            await self._finish(message, FAILED, error)
             return
         delay = min(self._backoff_base * 2 ** (attempts - 1), BACKOFF_CAP)
         # The whole chat waits, so its messages keep their order.

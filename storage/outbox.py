@@ -105,12 +105,11 @@ class OutboxRepository:
         """Settle a message: sent, failed for good, or its chat unreachable."""
         if state not in (SENT, FAILED, UNREACHABLE):
             raise ValueError(f"not a final outbox state: {state}")
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE outbox SET state = ?, payload = NULL, finished_at = ?, last_error = ?"
-                " WHERE id = ? AND state = 'pending'",
-                (state, to_db(now), error, message_id),
-            )
+        await self._db.write_one(
+            "UPDATE outbox SET state = ?, payload = NULL, finished_at = ?, last_error = ?"
+            " WHERE id = ? AND state = 'pending'",
+            (state, to_db(now), error, message_id),
+        )
 
     async def abandon_chat(self, chat_id: int, now: datetime, error: str) -> int:
         """The chat is blocked or gone: nothing still queued for it can be delivered."""

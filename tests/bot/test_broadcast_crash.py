@@ -78,7 +78,9 @@ async def test_killed_mid_broadcast_resumes_and_skips_nobody(
 
     counts = [got(r) for r in readers]
     assert all(c >= 1 for c in counts), counts  # nobody skipped
-    assert sum(counts) - READERS <= 1, counts  # at most the one in flight twice
+    # The sender may lose two at a crash (the one in flight and the answer before it, not
+    # yet written); with answers taking 0.4 s that write is long done: one at most.
+    assert sum(counts) - READERS <= 1, counts
     reports = [m for m in author.messages if "Report of broadcast #1" in (m.plain or "")]
     assert len(reports) == 1
     assert reports[0].plain is not None and f"Recipients: {READERS}" in reports[0].plain
