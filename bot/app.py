@@ -33,6 +33,7 @@ from bot import broadcast_progress
 from bot.callbacks import pattern
 from bot.context import BotContext, KosizuApplication
 from bot.errors import on_error
+from bot.flood import FloodGate
 from bot.persistence import ConversationPersistence
 from bot.routing import ConversationRouter
 from bot.services import Services
@@ -90,7 +91,9 @@ from handlers.navigation import HOME
 _PRIVATE = filters.ChatType.PRIVATE
 
 
-def build_application(services: Services, polling: PollingRequest) -> KosizuApplication:
+def build_application(
+    services: Services, polling: PollingRequest, gate: FloodGate
+) -> KosizuApplication:
     config = services.config
     router = ConversationRouter(contact_relay.unasked)
     app = (
@@ -100,6 +103,7 @@ def build_application(services: Services, polling: PollingRequest) -> KosizuAppl
         .base_url(config.api_base_url)
         .updater(None)  # the inbox-backed UpdatePump fetches updates instead (bot/updates.py)
         .get_updates_request(polling)
+        .rate_limiter(gate)
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.timezone))
         .persistence(ConversationPersistence(services.conversations, services.clock, router))

@@ -23,12 +23,13 @@ import time
 from dataclasses import dataclass
 
 from babel.numbers import format_decimal
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from bot.callbacks import number_part, pack, unpack
 from bot.context import BotContext
-from bot.delivery import retry_after_seconds
+from bot.flood import OWN_RETRY, retry_after_seconds
 from bot.i18n import Translator
 from bot.services import Services
 from handlers import broadcast_approval, broadcast_jobs
@@ -178,7 +179,9 @@ def cancel_markup(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
 
 
 class BroadcastProgress:
-    def __init__(self, bot: Bot, services: Services, interval: float = DEFAULT_INTERVAL) -> None:
+    def __init__(
+        self, bot: ExtBot[str], services: Services, interval: float = DEFAULT_INTERVAL
+    ) -> None:
         self._bot = bot
         self._services = services
         self._interval = interval
@@ -250,7 +253,10 @@ class BroadcastProgress:
         try:
             if broadcast.progress_message_id is None or broadcast.progress_chat_id is None:
                 sent = await self._bot.send_message(
-                    author.telegram_user_id, text, reply_markup=cancel_markup(t, broadcast_id)
+                    author.telegram_user_id,
+                    text,
+                    reply_markup=cancel_markup(t, broadcast_id),
+                    rate_limit_args=OWN_RETRY,  # a 429 skips this pass, see below
                 )
                 await services.broadcasts.set_progress_message(
                     broadcast_id, sent.chat_id, sent.message_id
@@ -262,6 +268,7 @@ class BroadcastProgress:
                     chat_id=broadcast.progress_chat_id,
                     message_id=broadcast.progress_message_id,
                     reply_markup=cancel_markup(t, broadcast_id),
+                    rate_limit_args=OWN_RETRY,
                 )
             seen.shown = text
         except RetryAfter as exc:

@@ -12,7 +12,7 @@ from storage.members import Member
 
 
 class KosizuApplication(
-    Application[ExtBot[None], "BotContext", dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+    Application[ExtBot[str], "BotContext", dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
 ):
     """PTB's Application carrying our services, so the context can expose them typed."""
 
@@ -21,7 +21,7 @@ class KosizuApplication(
         self.services = services
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class BotContext(CallbackContext[ExtBot[str], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """Per-update context. ``member`` and ``t`` are set by the first handler group."""
 
     def __init__(

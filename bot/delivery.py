@@ -17,14 +17,15 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile
+from telegram import InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ExtBot
 
 from bot.clock import Clock
+from bot.flood import OWN_RETRY, FloodGate, retry_after_seconds
 from storage.members import MemberRepository
 from storage.outbox import FAILED, SENT, OutboxMessage, OutboxRepository
 
@@ -43,12 +44,6 @@ Settle = Callable[[], Coroutine[Any, Any, None]]
 
 _FILE_FIELDS = ("document", "photo")
 _UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid")
-
-
-def retry_after_seconds(exc: RetryAfter) -> float:
-    """Seconds to wait after a 429 (PTB gives an int or a timedelta, see bot/__init__.py)."""
-    value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class Pacer:
@@ -86,7 +81,7 @@ class Pacer:
         self._answered.append(self._now())
 
 
-def _call(bot: Bot, message: OutboxMessage) -> Awaitable[object]:
+def _call(bot: ExtBot[str], message: OutboxMessage) -> Awaitable[object]:
     """The PTB method for the stored row, with the payload's JSON turned back into objects."""
     kwargs = dict(message.payload)
     for field in _FILE_FIELDS:
@@ -104,7 +99,7 @@ def _call(bot: Bot, message: OutboxMessage) -> Awaitable[object]:
         "sendPhoto": bot.send_photo,
         "copyMessage": bot.copy_message,
     }
-    return methods[message.method](chat_id=message.chat_id, **kwargs)
+    return methods[message.method](chat_id=message.chat_id, rate_limit_args=OWN_RETRY, **kwargs)
 
 
 def file_payload(content: bytes, filename: str) -> dict[str, str]:
@@ -115,10 +110,11 @@ def file_payload(content: bytes, filename: str) -> dict[str, str]:
 class OutboxSender:
     def __init__(
         self,
-        bot: Bot,
+        bot: ExtBot[str],
         outbox: OutboxRepository,
         members: MemberRepository,
         clock: Clock,
+        gate: FloodGate,
         *,
         rate: int = DEFAULT_RATE,
         max_attempts: int = MAX_ATTEMPTS,
@@ -134,7 +130,7 @@ class OutboxSender:
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
         self._chat_ready_at: dict[int, float] = {}  # per-chat spacing and retry backoff
-        self._paused_until = 0.0
+        self._gate = gate  # a 429 on any request, a reply's too, pauses the sender
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -205,7 +201,7 @@ class OutboxSender:
 
     async def _wait_for_slot(self) -> None:
         while True:
-            pause = self._paused_until - time.monotonic()
+            pause = self._gate.pause_left()
             if pause > 0:
                 await asyncio.sleep(pause)
                 continue
@@ -231,8 +227,7 @@ class OutboxSender:
                     time.monotonic() + PER_CHAT_INTERVAL,
                 )
         except RetryAfter as exc:
-            seconds = retry_after_seconds(exc)
-            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+            seconds = retry_after_seconds(exc)  # the gate pauses every outbox request
             log.warning("outbox: 429, pausing %.1f s (outbox id %d)", seconds, message.id)
             # Not counted as an attempt: the message was never refused, only deferred.
             return None

@@ -19,6 +19,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import BotContext, KosizuApplication
 from bot.delivery import OutboxSender
+from bot.flood import FloodGate
 from bot.i18n import Catalogs
 from bot.privacy import PrivacyNotice
 from bot.scheduling import (
@@ -97,7 +98,8 @@ async def serve(
     try:
         services = Services.create(config, clock, db, catalogs, privacy)
         polling = PollingRequest()
-        app = build_application(services, polling)
+        gate = FloodGate()
+        app = build_application(services, polling, gate)
         scheduler = Scheduler(db, services.schedule, clock, config.timezone)
         contact_retention = ContactRetention(
             messages_after=timedelta(days=config.contact_message_days),
@@ -148,6 +150,7 @@ async def serve(
                 services.outbox,
                 services.members,
                 clock,
+                gate,
                 rate=tuning.sender_rate or config.outbox_rate,
                 backoff_base=tuning.sender_backoff,
             )

@@ -30,7 +30,7 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
 from bot.context import KosizuApplication
-from bot.delivery import retry_after_seconds
+from bot.flood import retry_after_seconds
 
 log = logging.getLogger(__name__)
 

@@ -42,7 +42,8 @@ from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
 from bot.callbacks import number_part, pack, unpack
 from bot.context import BotContext
-from bot.delivery import PER_CHAT_INTERVAL, retry_after_seconds
+from bot.delivery import PER_CHAT_INTERVAL
+from bot.flood import OWN_RETRY, retry_after_seconds
 from bot.i18n import Catalogs, Translator
 from bot.scheduling import JobHandler
 from handlers import do_not_introduce, unexpected
@@ -182,6 +183,7 @@ async def _copy(context: BotContext, to_chat: int, message: Message) -> MessageI
                 from_chat_id=message.chat_id,
                 message_id=message.message_id,
                 protect_content=True,
+                rate_limit_args=OWN_RETRY,
             )
         except RetryAfter as exc:
             seconds = retry_after_seconds(exc)

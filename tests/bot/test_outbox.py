@@ -50,6 +50,27 @@ async def test_429_storm_pauses_every_request_until_retry_after(
     assert await bot.running.services.outbox.count_by_state() == {"sent": 6}
 
 
+async def test_a_reply_that_gets_a_429_arrives_later_and_the_outbox_waits_too(
+    emulator: Emulator, bot: InProcessBot
+) -> None:
+    member = emulator.user(7050, language_code="en")
+    other = emulator.user(7051, language_code="en")
+    emulator.fail("sendMessage", 429, retry_after=1, count=1, chat_id=member.id)
+    member.send_text("/help")
+    await emulator.wait_until(lambda: any(c.status == 429 for c in emulator.calls))
+    refused_at = next(c.time for c in emulator.calls if c.status == 429)
+    # Queued while Telegram asks the bot to slow down: it waits as well.
+    await queue(bot, other.id, "Notice")
+    reply = await member.wait_for_message(timeout=10)
+    assert (reply.plain or "").startswith("Help\n")  # the reply itself, not an apology
+    await other.wait_for_message(timeout=10)
+    answered = [c for c in emulator.calls if c.method == "sendMessage" and c.status == 200]
+    times = {c.chat_id: c.time for c in answered}
+    assert times[member.id] - refused_at >= 1.0
+    assert times[other.id] - refused_at >= 1.0
+    assert len(member.messages) == 1
+
+
 async def test_blocked_and_vanished_chats_mark_the_member_unreachable(
     emulator: Emulator, bot: InProcessBot
 ) -> None:
