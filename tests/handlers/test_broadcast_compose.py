@@ -10,7 +10,9 @@ from sandbox.chats import SimUser
 from sandbox.emulator import Emulator
 from sandbox.models import BotMessage
 from storage.broadcasts import Audience, Broadcast
-from tests.support.harness import InProcessBot
+from tests.handlers.test_event_attendance import registered
+from tests.handlers.test_events import TITLE, publish
+from tests.support.harness import InProcessBot, eventually
 from tests.support.members import joined_member, member_id, staff_member
 from tests.support.taps import forged, tapped
 
@@ -184,6 +186,34 @@ async def test_photo_with_caption_and_refused_input(emulator: Emulator, bot: InP
     assert "Media: a photo" in (summary.plain or "")
 
 
+async def test_a_document_with_a_caption_reaches_members_as_the_same_file(
+    emulator: Emulator, bot: InProcessBot
+) -> None:
+    staff = await staff_member(emulator, bot, 51150)
+    reader = await joined_member(emulator, bot, 51151, "community", language="de")
+    await start(staff)
+    content = b"%PDF-1.4\nProgramm\n%%EOF\n"
+    staff.send_document("programm.pdf", content, caption="Programm des <Kolloquiums>")
+    saved = await staff.wait_for_message()
+    assert "With a document; the versions are its caption." in (saved.plain or "")
+    stored = await draft(bot, staff)
+    assert stored.media_kind == "document"
+    assert stored.texts == {"de": "Programm des &lt;Kolloquiums&gt;"}
+    audience = await tapped(staff, saved, "Continue »")
+    fallback = await tapped(staff, audience, "Continue »")  # the staff member reads English
+    staff.skip_messages()
+    staff.tap(fallback, "✅ Send the German version to them")
+    preview, summary = await staff.wait_for_messages(2)
+    assert preview.method == "sendDocument" and preview.document is not None
+    assert preview.document.content == content
+    reader.skip_messages()
+    await tapped(staff, summary, "📤 Send now")
+    got = await reader.wait_for_message(timeout=10)
+    assert got.method == "sendDocument" and got.document is not None
+    assert got.document.filename == "programm.pdf" and got.document.content == content
+    assert got.caption_plain == "Programm des <Kolloquiums>"
+
+
 async def test_regions_filter_and_an_empty_audience_cannot_be_sent(
     emulator: Emulator, bot: InProcessBot
 ) -> None:
@@ -320,3 +350,57 @@ async def test_nobody_else_composes_or_taps(emulator: Emulator, bot: InProcessBo
     assert (await draft(bot, staff)).state == "draft"
     denied = await services.audit.entries("access.denied")
     assert any(e.detail == "command=broadcast" for e in denied)
+
+
+async def test_an_events_registrants_or_its_waiting_list_and_who_turned_announcements_off(
+    emulator: Emulator, bot: InProcessBot
+) -> None:
+    services = bot.running.services
+    staff = await staff_member(emulator, bot, 51600)
+    event_id = await publish(bot)
+    confirmed = [emulator.user(51601, language_code="de"), emulator.user(51602)]
+    waiting = emulator.user(51603, language_code="de")
+    bystander = await joined_member(emulator, bot, 51604, "community")
+    for user in confirmed:
+        await registered(bot, event_id, user.id, None)
+    await registered(bot, event_id, waiting.id, None, state="waitlisted")
+    quiet = confirmed[1]
+    await services.broadcasts.set_announcements(await member_id(bot, quiet), False)
+
+    await start(staff)
+    saved = await said(staff, "Treffpunkt: Haupteingang")
+    audience = await tapped(staff, saved, "Continue »")
+    assert "Everyone matching: 4 members" in (audience.plain or "")  # staff and 3 members
+    events = await tapped(staff, audience, "📅 An event’s registrants")
+    assert "Which event? Its confirmed registrants are chosen first." in (events.plain or "")
+    label = next(label for label in events.button_labels if label.startswith(TITLE))
+    audience = await tapped(staff, events, label)
+    assert f"Event: {label}, its confirmed registrants" in (audience.plain or "")
+    # The confirmed registrant who turned general announcements off is not counted…
+    assert "Everyone matching: 1 member" in (audience.plain or "")
+    assert (await draft(bot, staff)).audience == Audience(
+        event_id=event_id, event_group="confirmed"
+    )
+    audience = await tapped(staff, audience, "Waiting list")
+    assert f"Event: {label}, its waiting list" in (audience.plain or "")
+    assert "Everyone matching: 1 member" in (audience.plain or "")
+    audience = await tapped(staff, audience, "Confirmed")
+    # … unless the announcement is essential.
+    audience = await tapped(staff, audience, "❗ Essential")
+    assert "Everyone matching: 2 members" in (audience.plain or "")
+
+    staff.skip_messages()
+    staff.tap(audience, "Continue »")
+    _, summary = await staff.wait_for_messages(2)
+    assert "Recipients: 2 members (German 2)" in (summary.plain or "")
+    sent = await tapped(staff, summary, "📤 Send now")
+    assert sent.plain == "Queued for 2 members; progress follows."
+    for user in confirmed:
+        assert (await user.wait_for_message(timeout=10)).plain == "Treffpunkt: Haupteingang"
+
+    async def reported() -> bool:
+        return any("Report of broadcast" in (m.plain or "") for m in staff.messages)
+
+    await eventually(reported, 15, "the report")
+    for user in (waiting, bystander):
+        assert not [m for m in user.messages if m.plain == "Treffpunkt: Haupteingang"]
