@@ -6,8 +6,14 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test setup catalogs extract update-catalogs lint bench clean
 
+# Without a token: the sandbox (a local imitation of Telegram and a chat page), never Telegram.
 run: setup
-	$(BIN)/kosizu run
+	@if [ -n "$$KOSIZU_BOT_TOKEN" ]; then \
+		exec $(BIN)/kosizu run; \
+	else \
+		echo "KOSIZU_BOT_TOKEN is not set: starting the sandbox instead of the real bot."; \
+		exec $(BIN)/kosizu sandbox; \
+	fi
 
 test: setup
 	$(BIN)/ruff check .

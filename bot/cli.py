@@ -43,6 +43,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("run", help="run the bot (long polling) until SIGTERM or Ctrl-C")
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="try the bot without a token: a local imitation of Telegram and a chat page",
+    )
+    sandbox.add_argument("--port", type=int, default=8080, help="the page's port (127.0.0.1)")
+    sandbox.add_argument(
+        "--name", help="keep this sandbox's database between runs (default: fresh each start)"
+    )
+    sandbox.add_argument(
+        "--ignore-token", action="store_true", help="start even if KOSIZU_BOT_TOKEN is set"
+    )
     backup = commands.add_parser("backup", help="copy the live database to PATH")
     backup.add_argument("path", type=Path)
     staff = commands.add_parser(
@@ -110,6 +121,33 @@ def _telegram_errors(config: Config) -> Iterator[None]:
         raise CommandError(
             f"The Telegram Bot API at {config.api_base_url} could not be reached ({exc.message})."
         ) from None
+
+
+async def _sandbox(args: argparse.Namespace) -> None:
+    # Imported here: a production server's commands need neither the emulator nor the demo.
+    from sandbox import launch
+
+    options = launch.Options(port=args.port, name=args.name, ignore_token=args.ignore_token)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    def banner(sandbox: launch.Sandbox) -> None:
+        kept = "kept between runs" if args.name else "made fresh at every start; --name keeps one"
+        print(
+            "\nKoSiZu sandbox: the bot runs against a local imitation of Telegram; nothing"
+            " reaches Telegram.\n"
+            f"Open {sandbox.page.url} in your browser and pick a persona.\n"
+            "Every person, organisation and event in it is fictional.\n"
+            f"Database: {sandbox.db_path} ({kept}). Stop with Ctrl-C.\n",
+            flush=True,
+        )
+
+    try:
+        await launch.run(os.environ, options, stop, on_ready=banner)
+    except launch.SandboxError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _backup(config: Config, target: Path) -> None:
@@ -284,6 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logs.configure(config.log_level)
         if args.command == "run":
             asyncio.run(_run(config))
+        elif args.command == "sandbox":
+            asyncio.run(_sandbox(args))
         elif args.command == "backup":
             _backup(config, args.path)
         elif args.command == "add-staff":

@@ -80,7 +80,7 @@ class Config:
             if not token:
                 raise ConfigError(
                     "KOSIZU_BOT_TOKEN is not set: create a bot with @BotFather and export "
-                    "its token as KOSIZU_BOT_TOKEN."
+                    "its token as KOSIZU_BOT_TOKEN (to try the bot without one: kosizu sandbox)."
                 )
             if not _TOKEN.match(token):
                 raise ConfigError(

@@ -156,6 +156,7 @@ class Emulator:
         self.updates = UpdateQueue(self._notify)
         self._poll_generation = 0
         self._changed = asyncio.Event()
+        self.version = 0  # grows with every state change (the sandbox page's live updates)
         self._closing = False
         self._faults: list[_Fault] = []
         self._delays: list[_Delay] = []
@@ -356,8 +357,17 @@ class Emulator:
                 raise TimeoutError(f"bot not idle within {timeout}s")
             await asyncio.sleep(max(quiet - idle_for, 0.01))
 
+    def file(self, file_id: str) -> SentFile | None:
+        """A file the bot or a user sent, by its file_id."""
+        return self._files.get(file_id)
+
+    def touch(self) -> None:
+        """Tell everyone waiting for a change that something outside the emulator changed."""
+        self._notify()
+
     def _notify(self) -> None:
         # Broadcast: wake every waiter, then give later waiters a fresh event.
+        self.version += 1
         event = self._changed
         self._changed = asyncio.Event()
         event.set()
