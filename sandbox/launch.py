@@ -19,8 +19,17 @@ from typing import Any
 
 from bot.config import Config
 from bot.runner import Running, serve
-from handlers import broadcast_jobs, checkin_jobs, contact_followup, contact_jobs, contact_relay
+from bot.scheduling import RETENTION_KIND
+from handlers import (
+    broadcast_jobs,
+    checkin_jobs,
+    contact_followup,
+    contact_jobs,
+    contact_relay,
+    reconfirmation,
+)
 from handlers import events as event_jobs
+from handlers.event_reminders import REMINDER_OFFSETS
 from sandbox.clock import SandboxClock
 from sandbox.demo import seed
 from sandbox.emulator import Emulator
@@ -35,7 +44,8 @@ BOT_USERNAME = "kosizu_sandbox_bot"
 DATA_DIR = Path("data/sandbox")
 DEFAULT_NAME = "sandbox"
 # Jobs that only look for work every few minutes: "Next scheduled" jumps past them to what
-# they will find (a reminder, a round's step, a scheduled broadcast).
+# they will find (a reminder, a round's step, a scheduled broadcast). The nightly clean-up and
+# the daily reconfirmation check show nothing on their own.
 HOUSEKEEPING = (
     broadcast_jobs.KIND,
     checkin_jobs.KIND,
@@ -43,6 +53,8 @@ HOUSEKEEPING = (
     contact_jobs.KIND,
     contact_relay.KIND,
     event_jobs.KIND,
+    reconfirmation.KIND,
+    RETENTION_KIND,
 )
 
 
@@ -118,7 +130,7 @@ async def run(
             nonlocal page
 
             async def upcoming(after: datetime) -> datetime | None:
-                return await next_moment(running.services.db, after, HOUSEKEEPING)
+                return await next_moment(running.services.db, after, HOUSEKEEPING, REMINDER_OFFSETS)
 
             page = SandboxPage(emulator, clock, personas, config.timezone, upcoming)
             started.set_result(running)

@@ -150,3 +150,36 @@ async def test_arabic_reads_right_to_left_and_the_page_fits_a_phone(
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width} px wide on a 390 px phone"
     await screenshot(page, "arabic-phone")
+
+
+async def test_a_new_user_joins_by_keyboard_alone_and_the_clock_moves_ahead(
+    browser: Browser, sandbox: launch.Sandbox
+) -> None:
+    page = await opened(browser, sandbox)
+    await page.get_by_test_id("new-user-name").focus()
+    await page.keyboard.type("Leyla")
+    await page.keyboard.press("Tab")
+    await page.get_by_test_id("new-user-language").select_option("tr")
+    await page.get_by_test_id("new-user-create").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_test_id("chat-title")).to_have_text("Leyla", timeout=WAIT)
+    composer = page.get_by_test_id("composer")
+    await composer.focus()
+    await page.keyboard.type("/start")
+    await page.keyboard.press("Enter")
+    # A newcomer without an invitation is told how to join, in Turkish, and applies.
+    await expect(bot_message(page, "Bu bot ağın üyeleri içindir")).to_be_visible(timeout=WAIT)
+    bot_messages = page.locator('[data-testid="message"][data-from="bot"]')
+    shown = await bot_messages.count()
+    apply = page.get_by_test_id("inline-button").filter(has_text="Katılmak için başvur").last
+    await apply.focus()
+    await expect(apply).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(bot_messages).not_to_have_count(shown, timeout=WAIT)
+
+    offset = page.get_by_test_id("clock-offset")
+    await page.get_by_test_id("clock-1d").focus()
+    await page.keyboard.press("Enter")
+    await expect(offset).to_contain_text("+1 d", timeout=WAIT)
+    assert sandbox.clock.offset.days == 1
+    await screenshot(page, "new-user")

@@ -4,6 +4,7 @@ stream, the clock control, and the refusals that keep it away from Telegram."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,13 @@ import aiohttp
 import pytest
 
 from sandbox import launch
+from sandbox.chats import SimUser
+from storage.timefmt import from_db
 from tests.support.harness import eventually
 from tests.support.sandbox import running_sandbox
 
 HELP = "Help"
+AMINA = 100005
 
 
 async def get(session: aiohttp.ClientSession, url: str) -> Any:
@@ -117,20 +121,64 @@ async def test_bad_requests_get_a_clear_refusal(tmp_path: Path) -> None:
             assert response.status == 404
 
 
-async def test_the_clock_jumps_ahead_for_the_bot_too(tmp_path: Path) -> None:
+async def test_the_clock_jumps_ahead_to_the_next_reminders(tmp_path: Path) -> None:
     async with running_sandbox(tmp_path) as sandbox, aiohttp.ClientSession() as session:
         base = sandbox.page.url
-        clock = sandbox.running.services.clock
+        services = sandbox.running.services
         before = datetime.now(UTC)
         jumped = await post(session, f"{base}api/clock", {"advance": "1d"})
         assert jumped["offset"] == "+1 d" and jumped["jumped_to"] is None
-        assert clock.now() - before >= timedelta(days=1)
+        assert services.clock.now() - before >= timedelta(days=1)
+
+        # Amina signs up for the workshop, as on the page.
+        amina = sandbox.emulator.user(AMINA)
+        amina.send_text("/events")
+        events = await amina.wait_for_message(timeout=10)
+        amina.tap(events, next(label for label in events.button_labels if "Workshop" in label))
+        card = await amina.wait_for_edit(events, timeout=10)
+        amina.tap(card, "✍️ Sign up")
+        question = await amina.wait_for_message(timeout=10)
+        amina.tap(question, "Yes")
+        await eventually(lambda: registered(sandbox), 10, "Amina's registration")
+        workshop = await services.db.fetchone(
+            "SELECT starts_at FROM events WHERE state = 'published' ORDER BY starts_at"
+        )
+        assert workshop is not None
+        reminder_at = from_db(workshop[0]) - timedelta(days=7)
+
+        # "Next scheduled": the workshop's reminder a week before, then the check-in's.
         upcoming = await post(session, f"{base}api/clock", {"advance": "next"})
-        assert upcoming["jumped_to"] is not None  # the demo's open round has reminders ahead
-        moment = datetime.fromisoformat(upcoming["jumped_to"])
-        assert clock.now() > moment > before + timedelta(days=1)
+        assert datetime.fromisoformat(upcoming["jumped_to"]) == to_minute(reminder_at)
+        assert services.clock.now() > reminder_at
+        await eventually(got(amina, "Reminder: you are registered for"), 15, "the reminder")
+        round_row = await services.db.fetchone("SELECT remind_at FROM checkin_rounds")
+        assert round_row is not None
+        upcoming = await post(session, f"{base}api/clock", {"advance": "next"})
+        assert datetime.fromisoformat(upcoming["jumped_to"]) == to_minute(from_db(round_row[0]))
+        await eventually(got(amina, "Reminder: quarterly check-in"), 15, "the check-in reminder")
         listed = await get(session, f"{base}api/personas")
         assert listed["clock"]["offset"] == upcoming["offset"] != "+1 d"
+
+
+def to_minute(moment: datetime) -> datetime:
+    """As the page shows a moment: to the minute."""
+    return moment.replace(second=0, microsecond=0)
+
+
+def got(user: SimUser, text: str) -> Callable[[], Awaitable[bool]]:
+    async def arrived() -> bool:
+        return any(text in (m.plain or "") for m in user.messages)
+
+    return arrived
+
+
+async def registered(sandbox: launch.Sandbox) -> bool:
+    rows = await sandbox.running.services.db.fetchall(
+        "SELECT 1 FROM registrations JOIN members ON members.id = member_id"
+        " WHERE telegram_user_id = ? AND registrations.state = 'confirmed'",
+        (AMINA,),
+    )
+    return bool(rows)
 
 
 async def test_the_page_hears_of_every_change_without_asking(tmp_path: Path) -> None:
