@@ -36,6 +36,7 @@ FIRST_NEW_USER = 200_001
 TAP_ANSWER_WAIT = 3.0
 KEEP_ALIVE = 15.0
 STATIC = ("index.html", "app.js", "style.css")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 JUMPS = {"1h": timedelta(hours=1), "1d": timedelta(days=1), "7d": timedelta(days=7)}
 FICTIONAL_NOTE = (
@@ -55,6 +56,7 @@ class Persona:
 
 
 NextMoment = Callable[[datetime], Awaitable[datetime | None]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class SandboxPage:
@@ -83,7 +85,9 @@ class SandboxPage:
         return f"http://127.0.0.1:{self.port}/"
 
     async def start(self, port: int) -> None:
-        app = web.Application(client_max_size=UPLOAD_MAX + 1024 * 1024)
+        app = web.Application(
+            client_max_size=UPLOAD_MAX + 1024 * 1024, middlewares=[_loopback_host_only]
+        )
         app.router.add_get("/", self._index)
         app.router.add_get("/static/{name}", self._static)
         app.router.add_get("/api/personas", self._personas_list)
@@ -344,6 +348,15 @@ class SandboxPage:
         if name not in STATIC:
             raise web.HTTPNotFound()
         return _static_file(name)
+
+
+@web.middleware
+async def _loopback_host_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A web site the visitor has open cannot use the page through a name of its own that
+    resolves to 127.0.0.1 (DNS rebinding): only loopback names are answered."""
+    if request.url.host not in LOOPBACK_HOSTS:
+        raise web.HTTPForbidden(text="the sandbox answers only on 127.0.0.1 and localhost")
+    return await handler(request)
 
 
 def _static_file(name: str) -> web.Response:

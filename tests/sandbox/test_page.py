@@ -119,6 +119,10 @@ async def test_bad_requests_get_a_clear_refusal(tmp_path: Path) -> None:
             assert response.status == 404
         async with session.get(f"{base}api/files/nope") as response:
             assert response.status == 404
+        # A name of another site resolving to 127.0.0.1 (DNS rebinding) is not answered.
+        headers = {"Host": f"attacker.example:{sandbox.page.port}"}
+        async with session.get(f"{base}api/personas", headers=headers) as response:
+            assert response.status == 403
 
 
 async def test_the_clock_jumps_ahead_to_the_next_reminders(tmp_path: Path) -> None:
