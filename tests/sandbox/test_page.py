@@ -207,6 +207,14 @@ async def test_a_real_token_in_the_environment_stops_the_sandbox(tmp_path: Path)
     assert not (tmp_path / "sandbox.sqlite3").exists()
 
 
+async def test_a_default_language_without_demo_texts_is_refused_in_one_sentence(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(launch.SandboxError, match="German and English only"):
+        async with running_sandbox(tmp_path, env={"KOSIZU_DEFAULT_LANGUAGE": "tr"}):
+            pass
+
+
 async def test_a_named_sandbox_keeps_its_database_and_the_default_one_starts_fresh(
     tmp_path: Path,
 ) -> None:
