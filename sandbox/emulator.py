@@ -23,6 +23,7 @@ import json
 import logging
 import math
 import mimetypes
+import signal
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
@@ -912,8 +913,14 @@ async def _serve(args: argparse.Namespace) -> None:
     await emu.start(host=args.host, port=args.port)
     print(f"Telegram Bot API emulator listening: base_url={emu.base_url}", flush=True)
     print(f"token={emu.token}  control API: {emu.control_url}", flush=True)
+    # Handlers of our own: a process started in the background by a non-interactive shell
+    # inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await emu.stop()
 
