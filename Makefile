@@ -49,6 +49,7 @@ bench: setup
 	$(BIN)/python -m bench.outbox_rate
 	$(BIN)/python -m bench.signup
 	$(BIN)/python -m bench.broadcast
+	$(BIN)/python -m bench.report
 
 clean:
 	rm -rf $(VENV)
