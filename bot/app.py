@@ -76,6 +76,7 @@ from handlers import (
     members,
     menu,
     mydata,
+    network_report,
     onboarding,
     organisations,
     profile,
@@ -259,6 +260,9 @@ def register_handlers(app: KosizuApplication, router: ConversationRouter) -> Non
         CallbackQueryHandler(checkins_admin.button, pattern=pattern(checkins_admin.PREFIX)),
         CallbackQueryHandler(checkin_followups.button, pattern=pattern(checkin_followups.PREFIX)),
         *checkin_handlers,
+        # The network report (evaluation figures for a period).
+        CommandHandler("report", network_report.command, filters=_PRIVATE),
+        CallbackQueryHandler(network_report.button, pattern=pattern(network_report.PREFIX)),
         # Staff broadcasts, delivery: four-eyes approval and cancelling mid-way. Before the
         # composing part's other bc: buttons, which share the prefix.
         CallbackQueryHandler(broadcast_approval.button, pattern=broadcast_approval.PATTERN),

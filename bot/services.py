@@ -28,6 +28,7 @@ from storage.feedback import FeedbackRepository
 from storage.inbox import InboxRepository
 from storage.invites import InviteRepository
 from storage.members import MemberRepository
+from storage.network_report import NetworkReportRepository
 from storage.onboarding import OnboardingRepository
 from storage.organisations import OrganisationRepository
 from storage.outbox import OutboxRepository
@@ -74,6 +75,7 @@ class Services:
     do_not_introduce: DoNotIntroduceRepository
     contact_queue: ContactQueueRepository
     contact_stats: ContactStatsRepository
+    network_report: NetworkReportRepository
     # Quarterly check-ins (issue 6): the funded projects, the questionnaire, the rounds.
     projects: ProjectRepository
     questionnaires: QuestionnaireRepository
@@ -122,6 +124,7 @@ class Services:
             do_not_introduce=DoNotIntroduceRepository(db),
             contact_queue=ContactQueueRepository(db),
             contact_stats=ContactStatsRepository(db),
+            network_report=NetworkReportRepository(db, config.default_language),
             projects=ProjectRepository(db),
             questionnaires=QuestionnaireRepository(db),
             checkins=CheckinRepository(db),

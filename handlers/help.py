@@ -54,6 +54,7 @@ def help_text(t: Translator, member: Member) -> str:
                 t._("/checkins – check-in rounds: status, summary, export, follow-up items"),
                 t._("/newevent – create and publish an event step by step"),
                 t._("/broadcast – an announcement to members: versions, audience, preview"),
+                t._("/report – the network report for a period: message, charts, workbook"),
                 t._("/invite – an invitation link: choose the role and organisation step by step"),
                 t._("/invite community|police|staff [organisation number] – the same at once"),
             ]

@@ -18,6 +18,7 @@ from handlers import (
     invite,
     language,
     members,
+    network_report,
     organisations,
     profile,
     projects,
@@ -81,7 +82,12 @@ async def main_menu(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
                     InlineKeyboardButton(t._("📁 Projects"), callback_data=projects.OPEN),
                     checkins_admin.menu_button(t),
                 ],
-                [broadcast_compose.menu_button(t._("📣 Broadcast"))],
+                [
+                    broadcast_compose.menu_button(t._("📣 Broadcast")),
+                    InlineKeyboardButton(
+                        t._("📊 Network report"), callback_data=network_report.OPEN
+                    ),
+                ],
             ]
     elif member.status == "pending":
         text = t._(

@@ -13,6 +13,7 @@ STAFF_ONLY_COMMANDS = (
     "/invite",
     "/newevent",
     "/requests",
+    "/report ",
 )
 
 
@@ -39,6 +40,7 @@ async def test_each_kind_of_person_gets_their_own_menu_and_help(
             "📁 Projects",
             "🗒 Check-ins",
             "📣 Broadcast",
+            "📊 Network report",
             "🌐 Language",
             "❓ Help",
             "🔒 Privacy",
