@@ -22,6 +22,8 @@ from bot.delivery import OutboxSender
 from bot.flood import FloodGate
 from bot.i18n import Catalogs
 from bot.privacy import PrivacyNotice
+from bot.report_copies import INTERVAL as REPORT_COPY_INTERVAL
+from bot.report_copies import ReportCopies
 from bot.scheduling import (
     RETENTION_KIND,
     TICK_SECONDS,
@@ -59,6 +61,8 @@ class Tuning:
     sender_backoff: float = 1.0  # seconds before the first retry; doubles each time
     # How often a broadcast's progress message is edited (and a released one queued).
     progress_seconds: float = PROGRESS_INTERVAL
+    # How often the network report's copies for staff are looked for.
+    report_copy_seconds: float = REPORT_COPY_INTERVAL
 
 
 @dataclass
@@ -71,6 +75,7 @@ class Running:
     pump: UpdatePump
     sender: OutboxSender
     progress: BroadcastProgress
+    copies: ReportCopies
 
 
 async def _tick(context: BotContext) -> None:
@@ -157,7 +162,8 @@ async def serve(
             db.on_messages_queued = sender.wake
             pump = UpdatePump(app, polling, poll_timeout=tuning.poll_timeout)
             progress = BroadcastProgress(app.bot, services, tuning.progress_seconds)
-            running = Running(app, services, scheduler, pump, sender, progress)
+            copies = ReportCopies(services, tuning.report_copy_seconds)
+            running = Running(app, services, scheduler, pump, sender, progress, copies)
             assert app.job_queue is not None
             app.job_queue.run_repeating(
                 _tick,
@@ -184,6 +190,7 @@ async def _run_until_stopped(
     record = asyncio.create_task(running.pump.record_done_forever(), name="record")
     send = asyncio.create_task(running.sender.run(), name="send")
     progress = asyncio.create_task(running.progress.run(), name="broadcast-progress")
+    report_copies = asyncio.create_task(running.copies.run(), name="report-copies")
     stopper = asyncio.create_task(stop.wait(), name="stop")
     log.info("bot is running")
     if on_ready is not None:
@@ -193,6 +200,7 @@ async def _run_until_stopped(
     fetch.cancel()
     running.sender.stop()
     running.progress.stop()
+    running.copies.stop()
     stopping_since = time.monotonic()
     running.pump.stop_handling()
     with contextlib.suppress(TimeoutError):
@@ -204,9 +212,11 @@ async def _run_until_stopped(
     remaining = max(0.1, STOP_GRACE - (time.monotonic() - stopping_since))
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(send), remaining)
-    for task in (fetch, handle, record, send, progress, stopper):
+    for task in (fetch, handle, record, send, progress, report_copies, stopper):
         task.cancel()
-    await asyncio.gather(fetch, handle, record, send, progress, stopper, return_exceptions=True)
+    await asyncio.gather(
+        fetch, handle, record, send, progress, report_copies, stopper, return_exceptions=True
+    )
     await running.pump.flush_marks()
     for finished in done:
         error = None if finished.cancelled() else finished.exception()

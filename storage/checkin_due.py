@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 from storage.audit import AuditRepository
 from storage.checkins import ANSWERING, Round, round_from_row
-from storage.db import Transaction
+from storage.db import Database, Transaction
 from storage.members import Addressee, addressee_from_row
-from storage.timefmt import to_db
+from storage.timefmt import from_db, to_db
 
 
 @dataclass(frozen=True)
@@ -158,3 +158,23 @@ async def tally(tx: Transaction, round_id: int) -> tuple[int, int]:
     )
     assert row is not None
     return row["answered"], row["total"]
+
+
+async def report_copies_due(db: Database) -> list[tuple[int, datetime]]:
+    """Rounds whose summary went to staff and whose network report copy has not: their id
+    and when the summary went."""
+    rows = await db.fetchall(
+        "SELECT id, summary_sent_at FROM checkin_rounds"
+        " WHERE summary_sent_at IS NOT NULL AND report_sent_at IS NULL ORDER BY id"
+    )
+    return [(int(r["id"]), from_db(r["summary_sent_at"])) for r in rows]
+
+
+async def mark_report_sent(tx: Transaction, round_id: int, now: datetime) -> bool:
+    """Recorded in the transaction that queues the copies; False when it was already."""
+    return bool(
+        await tx.execute(
+            "UPDATE checkin_rounds SET report_sent_at = ? WHERE id = ? AND report_sent_at IS NULL",
+            (to_db(now), round_id),
+        )
+    )

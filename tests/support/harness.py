@@ -19,7 +19,13 @@ from sandbox.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
-FAST = Tuning(tick_seconds=0.1, poll_timeout=1, sender_backoff=0.05, progress_seconds=0.2)
+FAST = Tuning(
+    tick_seconds=0.1,
+    poll_timeout=1,
+    sender_backoff=0.05,
+    progress_seconds=0.2,
+    report_copy_seconds=0.2,
+)
 
 
 def bot_env(emulator: Emulator, db_path: Path, **extra: str) -> dict[str, str]:
