@@ -51,8 +51,9 @@ def trend_chart(
         )
         for bar, value in zip(bars, series.values, strict=True):
             if _hidden(value):
-                axes.annotate(SMALL_MARK, (bar.get_x() + bar.get_width() / 2, 0),
-                              ha="center", va="bottom", fontsize=7)  # fmt: skip
+                # Upright, so the marks of neighbouring narrow bars do not run together.
+                axes.annotate(SMALL_MARK, (bar.get_x() + bar.get_width() / 2, 0), ha="center",
+                              va="bottom", fontsize=7, rotation=90)  # fmt: skip
     axes.set_xticks(range(len(quarters)), quarters)
     axes.set_title(title)
     axes.legend(loc="upper left", fontsize=8)
