@@ -6,7 +6,9 @@ from storage/contact_stats.py; counts only, never a message or a name.
 
 Small numbers could point at a person (one request from Saarland on one topic), so a count of
 1 or 2 is shown as “< 3”; a median or an average over fewer than 3 is not shown. A count of 0
-is shown: it says nothing about anyone.
+is shown: it says nothing about anyone. What became of the requests, and the requests by region
+and by topic, add up to the requests sent, which is printed: so where one of them is hidden,
+another is too ("–"), and the hidden ones have no known sum.
 
 Callback data is ``cqs:<period>``; every tap checks again that the member is active staff.
 """
@@ -24,6 +26,8 @@ from handlers.access import require_staff
 from handlers.contact_queue import STATS_PREFIX, queue_button
 from handlers.labels import REGION_LABELS, TOPIC_LABELS
 from handlers.navigation import answer_stale, show_in_place
+from handlers.network_report_text import escaped, introduction_states
+from handlers.report_disclosure import HIDDEN_MARK, protect_list
 from storage.contact_stats import PERIODS, ContactStats, period
 from storage.vocabulary import REGIONS, TOPICS
 
@@ -86,12 +90,15 @@ def stats_text(t: Translator, stats: ContactStats) -> str:
         t._("{first} – {last}, by the day a request was sent.").format(
             first=t.date(of.start.date(), "medium"), last=t.date(of.last_day, "medium")
         ),
-        t._("To protect privacy, numbers of 1 or 2 are shown as “{hidden}”.").format(hidden=HIDDEN),
+        t._(
+            "To protect privacy, numbers of 1 or 2 are shown as “{hidden}”, and a number that "
+            "would give them away as “{other}”."
+        ).format(hidden=HIDDEN, other=HIDDEN_MARK),
         "",
         t._("<b>Requests sent: {count}</b>").format(count=count_text(stats.sent)),
         *(
-            t._(label).format(count=count_text(stats.states[state]))
-            for state, label in STATE_LABELS.items()
+            t._(STATE_LABELS[state]).format(count=escaped(shown))
+            for state, shown in introduction_states(stats).items()
         ),
         t._("Went to the team's queue at some point: {count}").format(
             count=count_text(stats.ever_queued)
@@ -129,10 +136,13 @@ def _median(t: Translator, stats: ContactStats) -> str:
 def _breakdown(
     t: Translator, counts: dict[str, int], order: tuple[str, ...], labels: dict[str, str]
 ) -> list[str]:
+    """The requests by region or topic. Their total, the requests sent, is printed above, so
+    small counts are hidden with one more (handlers/report_disclosure.py)."""
+    codes = [code for code in order if counts.get(code)]
+    shown, _ = protect_list([counts[code] for code in codes], total_published=True)
     lines = [
-        t._("{name}: {count}").format(name=t._(labels[code]), count=count_text(counts[code]))
-        for code in order
-        if counts.get(code)
+        t._("{name}: {count}").format(name=t._(labels[code]), count=escaped(text))
+        for code, text in zip(codes, shown, strict=True)
     ]
     return lines or [t._("no requests")]
 
