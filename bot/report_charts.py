@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 SMALL = 3
 SMALL_MARK = "< 3"
@@ -55,6 +56,10 @@ def trend_chart(
                 axes.annotate(SMALL_MARK, (bar.get_x() + bar.get_width() / 2, 0), ha="center",
                               va="bottom", fontsize=7, rotation=90)  # fmt: skip
     axes.set_xticks(range(len(quarters)), quarters)
+    # Whole numbers from 0, also when every count is 0 (matplotlib would centre the axis on 0).
+    tallest = max([v for series in counts for v in series.values if v is not None], default=0)
+    axes.set_ylim(0, max(5.0, tallest * 1.15))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(title)
     axes.legend(loc="upper left", fontsize=8)
     share = axes.twinx()
@@ -79,10 +84,13 @@ def regions_chart(title: str, regions: Sequence[str], stacks: Sequence[Series]) 
                   color=COLOURS[number % len(COLOURS)])  # fmt: skip
         for row, value in enumerate(series.values):
             if _hidden(value):
-                axes.annotate(SMALL_MARK, (left[row], row), va="center", fontsize=7)
+                axes.annotate(SMALL_MARK, (left[row], row), xytext=(3, 0), va="center",
+                              fontsize=7, textcoords="offset points")  # fmt: skip
         left = [a + b for a, b in zip(left, widths, strict=True)]
     axes.invert_yaxis()
+    axes.set_xlim(0, max(5.0, max(left, default=0.0) * 1.2))  # room for a last "< 3"
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(title)
     if regions:
-        axes.legend(loc="lower right", fontsize=8)
+        axes.legend(loc="best", fontsize=8)
     return _png(figure)
