@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import warnings
 from collections.abc import Callable
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -24,12 +23,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import number_part, pack, pattern, unpack
 from bot.context import BotContext
 from bot.i18n import Catalogs, Translator
 from handlers.access import require_staff
+from handlers.conversation_frame import persistent_conversation
 from handlers.labels import ORGANISATION_TYPE_LABELS, REGION_LABELS, ROLE_LABELS
 from handlers.navigation import answer_stale
 from handlers.text_input import clean_name
@@ -397,22 +396,18 @@ async def _drop_buttons(update: Update, context: BotContext, message_id: int | N
 
 def conversation() -> ConversationHandler[BotContext]:
     """The buttons, and the verification note a police claim needs before approval."""
-    with warnings.catch_warnings():
-        # Tracked per chat, not per message, on purpose: a staff member writes one note at
-        # a time, and any decision button ends the question.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CallbackQueryHandler(decide, pattern=pattern(PREFIX))],
-            states={
-                NOTE: [
-                    MessageHandler(
-                        filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, note_given
-                    ),
-                    MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, note_reminder),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel_note)],
-            name="application_review",
-            persistent=True,
-            allow_reentry=True,
-        )
+    # Tracked per chat, not per message, on purpose: a staff member writes one note at
+    # a time, and any decision button ends the question.
+    return persistent_conversation(
+        entry_points=[CallbackQueryHandler(decide, pattern=pattern(PREFIX))],
+        states={
+            NOTE: [
+                MessageHandler(
+                    filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, note_given
+                ),
+                MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, note_reminder),
+            ],
+        },
+        fallbacks=[CommandHandler("cancel", cancel_note)],
+        name="application_review",
+    )

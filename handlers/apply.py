@@ -11,7 +11,6 @@ The claimed role stays a claim: the member's role is only set when staff approve
 from __future__ import annotations
 
 import html
-import warnings
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -24,12 +23,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import number_part, pack, pattern, unpack
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from handlers import applications as review
+from handlers.conversation_frame import NEW_MESSAGE, persistent_conversation
 from handlers.labels import ORGANISATION_TYPE_LABELS, REGION_LABELS, ROLE_LABELS
 from handlers.navigation import answer_stale, drop_buttons, show_in_place, unless_unchanged
 from handlers.pickers import DONE, choice_keyboard, multi_select
@@ -574,46 +573,40 @@ async def organisation_name_reminder(update: Update, context: BotContext) -> Ste
 
 
 def conversation() -> ConversationHandler[BotContext]:
-    new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND
-    text = new_message & filters.TEXT
+    text = NEW_MESSAGE & filters.TEXT
     buttons = pattern(PREFIX)
 
     def button_step(state: str, handler: Callback) -> list[BaseHandler[Update, BotContext, object]]:
         return [
             CallbackQueryHandler(handler, pattern=buttons),
-            MessageHandler(new_message, _button_reminder(state)),
+            MessageHandler(NEW_MESSAGE, _button_reminder(state)),
         ]
 
-    with warnings.catch_warnings():
-        # Tracked per chat, not per message, on purpose: see handlers/language.py.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler("apply", begin, filters=filters.ChatType.PRIVATE),
-                CallbackQueryHandler(begin, pattern=f"^{OPEN}$"),
+    return persistent_conversation(
+        entry_points=[
+            CommandHandler("apply", begin, filters=filters.ChatType.PRIVATE),
+            CallbackQueryHandler(begin, pattern=f"^{OPEN}$"),
+        ],
+        states={
+            CONSENT: button_step(CONSENT, consent_answer),
+            NAME: [
+                MessageHandler(text, name_given),
+                MessageHandler(NEW_MESSAGE, name_reminder),
             ],
-            states={
-                CONSENT: button_step(CONSENT, consent_answer),
-                NAME: [
-                    MessageHandler(text, name_given),
-                    MessageHandler(new_message, name_reminder),
-                ],
-                ROLE: button_step(ROLE, role_chosen),
-                REGIONS: button_step(REGIONS, region_tapped),
-                CITY: [
-                    MessageHandler(text, city_given),
-                    MessageHandler(new_message, city_reminder),
-                ],
-                ORGANISATION: button_step(ORGANISATION, organisation_chosen),
-                ORGANISATION_NAME: [
-                    MessageHandler(text, organisation_name_given),
-                    MessageHandler(new_message, organisation_name_reminder),
-                ],
-                ORGANISATION_TYPE: button_step(ORGANISATION_TYPE, type_chosen),
-                SUMMARY: button_step(SUMMARY, summary_answer),
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="application",
-            persistent=True,
-            allow_reentry=True,
-        )
+            ROLE: button_step(ROLE, role_chosen),
+            REGIONS: button_step(REGIONS, region_tapped),
+            CITY: [
+                MessageHandler(text, city_given),
+                MessageHandler(NEW_MESSAGE, city_reminder),
+            ],
+            ORGANISATION: button_step(ORGANISATION, organisation_chosen),
+            ORGANISATION_NAME: [
+                MessageHandler(text, organisation_name_given),
+                MessageHandler(NEW_MESSAGE, organisation_name_reminder),
+            ],
+            ORGANISATION_TYPE: button_step(ORGANISATION_TYPE, type_chosen),
+            SUMMARY: button_step(SUMMARY, summary_answer),
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+        name="application",
+    )

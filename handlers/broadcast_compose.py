@@ -11,7 +11,6 @@ to the delivery part, which queues it, asks for approval, and reports progress.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -23,7 +22,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.config import LANGUAGES as ALL_LANGUAGES
 from bot.context import BotContext
@@ -49,6 +47,7 @@ from handlers.broadcast_draft import (
 from handlers.broadcast_draft import BUTTONS as BUTTONS  # bot/app.py registers them
 from handlers.broadcast_message import CAPTION_MAX, MESSAGE_MAX, payload
 from handlers.broadcast_screens import schedule_prompt, step_screen, summary
+from handlers.conversation_frame import NEW_MESSAGE, persistent_conversation
 from handlers.event_format import when
 from handlers.event_input import DateProblem, parse_moment
 from handlers.navigation import answer_stale, drop_buttons, show_in_place
@@ -517,27 +516,21 @@ async def _send_now(update: Update, context: BotContext, draft: Broadcast) -> st
 
 
 def conversation() -> ConversationHandler[BotContext]:
-    new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Tracked per chat, not per message, on purpose: see handlers/language.py.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler("broadcast", begin, filters=filters.ChatType.PRIVATE),
-                CallbackQueryHandler(begin, pattern=OPEN_PATTERN),
+    return persistent_conversation(
+        entry_points=[
+            CommandHandler("broadcast", begin, filters=filters.ChatType.PRIVATE),
+            CallbackQueryHandler(begin, pattern=OPEN_PATTERN),
+        ],
+        states={
+            COMPOSING: [
+                CallbackQueryHandler(tapped, pattern=BUTTONS),
+                MessageHandler(NEW_MESSAGE, received),
+                MessageHandler(filters.UpdateType.EDITED_MESSAGE, edited),
             ],
-            states={
-                COMPOSING: [
-                    CallbackQueryHandler(tapped, pattern=BUTTONS),
-                    MessageHandler(new_message, received),
-                    MessageHandler(filters.UpdateType.EDITED_MESSAGE, edited),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="broadcast_compose",
-            persistent=True,
-            allow_reentry=True,
-        )
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+        name="broadcast_compose",
+    )
 
 
 def menu_button(label: str) -> InlineKeyboardButton:

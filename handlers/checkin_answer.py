@@ -19,7 +19,6 @@ for a project the member may not touch, or for a closed round, is refused and au
 from __future__ import annotations
 
 import html
-import warnings
 
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import (
@@ -30,7 +29,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import number_part, unpack
 from bot.context import BotContext
@@ -50,6 +48,7 @@ from handlers.checkin_review import (
     questions_of,
     show_position,
 )
+from handlers.conversation_frame import NEW_MESSAGE, persistent_conversation
 from handlers.navigation import answer_stale, drop_buttons
 from storage.checkins import Answer, CheckinRefused, Refusal, Round, RoundProject
 
@@ -464,21 +463,16 @@ def _buttons() -> BaseHandler[Update, BotContext, object]:
 
 def conversation() -> ConversationHandler[BotContext]:
     buttons = _buttons()
-    new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Tracked per chat on purpose: one draft per member at a time, wherever it was begun.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[buttons],
-            states={
-                ANSWERING: [
-                    buttons,
-                    MessageHandler(new_message & filters.TEXT, typed),
-                    MessageHandler(new_message | filters.UpdateType.EDITED_MESSAGE, other_input),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="checkin_answer",
-            persistent=True,
-            allow_reentry=True,
-        )
+    # Tracked per chat on purpose: one draft per member at a time, wherever it was begun.
+    return persistent_conversation(
+        entry_points=[buttons],
+        states={
+            ANSWERING: [
+                buttons,
+                MessageHandler(NEW_MESSAGE & filters.TEXT, typed),
+                MessageHandler(NEW_MESSAGE | filters.UpdateType.EDITED_MESSAGE, other_input),
+            ],
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+        name="checkin_answer",
+    )

@@ -29,7 +29,6 @@ Decisions the issue left open, and why:
 from __future__ import annotations
 
 import html
-import warnings
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -39,12 +38,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import number_part, pack, pattern, unpack
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.contact_consent import notices_for, region_line, topic_line
+from handlers.conversation_frame import NEW_MESSAGE, persistent_conversation
 from handlers.labels import ORGANISATION_TYPE_LABELS, REGION_LABELS, ROLE_LABELS, TOPIC_LABELS
 from handlers.navigation import (
     answer_stale,
@@ -641,32 +640,26 @@ async def mine_button(update: Update, context: BotContext) -> None:
 
 
 def conversation() -> ConversationHandler[BotContext]:
-    new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Tracked per chat, not per message, on purpose: see handlers/language.py.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler("contact", begin, filters=filters.ChatType.PRIVATE),
-                CallbackQueryHandler(begin, pattern=f"^{OPEN}$"),
+    return persistent_conversation(
+        entry_points=[
+            CommandHandler("contact", begin, filters=filters.ChatType.PRIVATE),
+            CallbackQueryHandler(begin, pattern=f"^{OPEN}$"),
+        ],
+        states={
+            TOPIC: [
+                CallbackQueryHandler(topic_button, pattern=pattern(PREFIX)),
+                MessageHandler(NEW_MESSAGE, topic_reminder),
             ],
-            states={
-                TOPIC: [
-                    CallbackQueryHandler(topic_button, pattern=pattern(PREFIX)),
-                    MessageHandler(new_message, topic_reminder),
-                ],
-                RESUME: [
-                    CallbackQueryHandler(resume_button, pattern=pattern(PREFIX)),
-                    MessageHandler(new_message, resume_reminder),
-                ],
-                DRAFTING: [
-                    CallbackQueryHandler(drafting_button, pattern=pattern(PREFIX)),
-                    MessageHandler(new_message & filters.TEXT, typed),
-                    MessageHandler(new_message, other_content),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="contact_request",
-            persistent=True,
-            allow_reentry=True,
-        )
+            RESUME: [
+                CallbackQueryHandler(resume_button, pattern=pattern(PREFIX)),
+                MessageHandler(NEW_MESSAGE, resume_reminder),
+            ],
+            DRAFTING: [
+                CallbackQueryHandler(drafting_button, pattern=pattern(PREFIX)),
+                MessageHandler(NEW_MESSAGE & filters.TEXT, typed),
+                MessageHandler(NEW_MESSAGE, other_content),
+            ],
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+        name="contact_request",
+    )

@@ -15,7 +15,6 @@ preview); every button and typed text checks again that the member is active sta
 from __future__ import annotations
 
 import html
-import warnings
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -26,7 +25,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import number_part, pack, unpack
 from bot.context import BotContext
@@ -34,6 +32,7 @@ from bot.i18n import Catalogs, Translator
 from handlers.access import require_staff, still_staff
 from handlers.contact_consent import region_line, topic_line
 from handlers.contact_queue import CLOSE_PREFIX, card_button, left_queue_text, queue_button
+from handlers.conversation_frame import NEW_MESSAGE, persistent_conversation
 from handlers.labels import ROLE_LABELS, TOPIC_LABELS
 from handlers.message_input import message_problem, message_rule
 from handlers.navigation import answer_stale, drop_buttons, show_in_place, unless_unchanged
@@ -236,21 +235,15 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 
 def conversation() -> ConversationHandler[BotContext]:
-    new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Tracked per chat, not per message, on purpose: see handlers/language.py.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CallbackQueryHandler(begin, pattern=rf"^{PREFIX}:write:")],
-            states={
-                WRITING: [
-                    CallbackQueryHandler(preview_button, pattern=rf"^{PREFIX}:(send|drop):"),
-                    MessageHandler(new_message & filters.TEXT, typed),
-                    MessageHandler(new_message, other_content),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="contact_close",
-            persistent=True,
-            allow_reentry=True,
-        )
+    return persistent_conversation(
+        entry_points=[CallbackQueryHandler(begin, pattern=rf"^{PREFIX}:write:")],
+        states={
+            WRITING: [
+                CallbackQueryHandler(preview_button, pattern=rf"^{PREFIX}:(send|drop):"),
+                MessageHandler(NEW_MESSAGE & filters.TEXT, typed),
+                MessageHandler(NEW_MESSAGE, other_content),
+            ],
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+        name="contact_close",
+    )

@@ -16,8 +16,6 @@ event and the unsaved change, so an old or forged one does nothing.
 
 from __future__ import annotations
 
-import warnings
-
 from telegram import CallbackQuery, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -26,12 +24,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import number_part, pattern, unpack
 from bot.config import LANGUAGES
 from bot.context import BotContext
 from handlers.access import require_staff
+from handlers.conversation_frame import NEW_MESSAGE, persistent_conversation
 from handlers.event_draft import not_future
 from handlers.event_draft_view import language_name
 from handlers.event_edit_answers import EDITING, Next, edit_of, other_content, typed
@@ -293,20 +291,14 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 
 def conversation() -> ConversationHandler[BotContext]:
-    new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Tracked per chat, not per message, on purpose: see handlers/language.py.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CallbackQueryHandler(button, pattern=pattern(PREFIX))],
-            states={
-                EDITING: [
-                    MessageHandler(new_message & filters.TEXT, typed),
-                    MessageHandler(new_message, other_content),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="event_edit",
-            persistent=True,
-            allow_reentry=True,
-        )
+    return persistent_conversation(
+        entry_points=[CallbackQueryHandler(button, pattern=pattern(PREFIX))],
+        states={
+            EDITING: [
+                MessageHandler(NEW_MESSAGE & filters.TEXT, typed),
+                MessageHandler(NEW_MESSAGE, other_content),
+            ],
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+        name="event_edit",
+    )

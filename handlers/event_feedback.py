@@ -20,7 +20,6 @@ member was asked about last. The member is told that staff see the answers witho
 from __future__ import annotations
 
 import html
-import warnings
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,12 +31,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import number_part, pack, unpack
 from bot.context import BotContext
 from bot.i18n import Catalogs, Translator
 from handlers.cancel import nothing_to_cancel
+from handlers.conversation_frame import NEW_MESSAGE, persistent_conversation
 from handlers.event_format import text_in
 from handlers.navigation import answer_stale, drop_buttons, show_in_place
 from storage.db import Transaction
@@ -308,29 +307,22 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 
 def conversation() -> ConversationHandler[BotContext]:
-    new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND
     no_comment = rf"^{PREFIX}:{NO_COMMENT_BUTTON}:"
-    with warnings.catch_warnings():
-        # Tracked per chat, not per message, on purpose: one open comment question at a time
-        # (a newer second score asks about that event instead).
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CallbackQueryHandler(second_score, pattern=rf"^{PREFIX}:{CHANGED_VIEW}:")
+    # Tracked per chat, not per message, on purpose: one open comment question at a time
+    # (a newer second score asks about that event instead).
+    return persistent_conversation(
+        entry_points=[CallbackQueryHandler(second_score, pattern=rf"^{PREFIX}:{CHANGED_VIEW}:")],
+        states={
+            COMMENT: [
+                CallbackQueryHandler(no_comment_button, pattern=no_comment),
+                MessageHandler(NEW_MESSAGE & filters.TEXT, comment_typed),
+                MessageHandler(NEW_MESSAGE, comment_other),
             ],
-            states={
-                COMMENT: [
-                    CallbackQueryHandler(no_comment_button, pattern=no_comment),
-                    MessageHandler(new_message & filters.TEXT, comment_typed),
-                    MessageHandler(new_message, comment_other),
-                ],
-                COMMENTED: [
-                    CallbackQueryHandler(no_comment_button, pattern=no_comment),
-                    MessageHandler(new_message, again),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="event_feedback_comment",
-            persistent=True,
-            allow_reentry=True,
-        )
+            COMMENTED: [
+                CallbackQueryHandler(no_comment_button, pattern=no_comment),
+                MessageHandler(NEW_MESSAGE, again),
+            ],
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+        name="event_feedback_comment",
+    )

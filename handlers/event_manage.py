@@ -17,7 +17,6 @@ re-reads the event: callback data is ``evman:<action>:<event id>[:<audience>]``.
 from __future__ import annotations
 
 import html
-import warnings
 from datetime import datetime
 from typing import Any
 
@@ -29,12 +28,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import number_part, pack, unpack
 from bot.context import BotContext
 from bot.i18n import N_, Catalogs, Translator
 from handlers.access import require_staff, still_staff
+from handlers.conversation_frame import NEW_MESSAGE, persistent_conversation
 from handlers.event_draft_view import OPEN as EVENTS_OPEN
 from handlers.event_draft_view import PREFIX as ADMIN_PREFIX
 from handlers.event_draft_view import title_of
@@ -380,23 +379,15 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 
 def conversation() -> ConversationHandler[BotContext]:
-    new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Tracked per chat, not per message, on purpose: see handlers/language.py.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CallbackQueryHandler(choose_audience, pattern=rf"^{PREFIX}:{Do.TO}:")],
-            states={
-                WRITING: [
-                    CallbackQueryHandler(
-                        preview_button, pattern=rf"^{PREFIX}:({Do.SEND}|{Do.DROP}):"
-                    ),
-                    MessageHandler(new_message & filters.TEXT, typed),
-                    MessageHandler(new_message, other_content),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="event_message",
-            persistent=True,
-            allow_reentry=True,
-        )
+    return persistent_conversation(
+        entry_points=[CallbackQueryHandler(choose_audience, pattern=rf"^{PREFIX}:{Do.TO}:")],
+        states={
+            WRITING: [
+                CallbackQueryHandler(preview_button, pattern=rf"^{PREFIX}:({Do.SEND}|{Do.DROP}):"),
+                MessageHandler(NEW_MESSAGE & filters.TEXT, typed),
+                MessageHandler(NEW_MESSAGE, other_content),
+            ],
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+        name="event_message",
+    )

@@ -10,7 +10,6 @@ with the calendar file, or their place on the waiting list.
 from __future__ import annotations
 
 import html
-import warnings
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
@@ -20,10 +19,10 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import number_part
 from bot.context import BotContext
+from handlers.conversation_frame import NEW_MESSAGE, persistent_conversation
 from handlers.event_format import (
     MAX_ID_DIGITS,
     PREFIX,
@@ -420,21 +419,16 @@ async def _report(message: Message, context: BotContext, event: Event, decision:
 
 def conversation() -> ConversationHandler[BotContext]:
     """Signing up and the questions it asks."""
-    new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Tracked per chat, not per message, on purpose: a member answers one sign-up's
-        # questions at a time (starting another drops the unfinished one).
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CallbackQueryHandler(signup_step, pattern=PATTERN)],
-            states={
-                ANSWER: [
-                    MessageHandler(new_message & filters.TEXT, text_given),
-                    MessageHandler(new_message, other_given),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", stop_signing_up)],
-            name="event_signup",
-            persistent=True,
-            allow_reentry=True,
-        )
+    # Tracked per chat, not per message, on purpose: a member answers one sign-up's
+    # questions at a time (starting another drops the unfinished one).
+    return persistent_conversation(
+        entry_points=[CallbackQueryHandler(signup_step, pattern=PATTERN)],
+        states={
+            ANSWER: [
+                MessageHandler(NEW_MESSAGE & filters.TEXT, text_given),
+                MessageHandler(NEW_MESSAGE, other_given),
+            ],
+        },
+        fallbacks=[CommandHandler("cancel", stop_signing_up)],
+        name="event_signup",
+    )

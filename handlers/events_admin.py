@@ -17,7 +17,6 @@ button re-reads the draft: an old or forged one does nothing.
 from __future__ import annotations
 
 import html
-import warnings
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -27,13 +26,13 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import number_part, pack, pattern, unpack
 from bot.config import LANGUAGES
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.access import require_staff
+from handlers.conversation_frame import NEW_MESSAGE, persistent_conversation
 from handlers.event_attendance import attendance_rows
 from handlers.event_draft import (
     DRAFTING,
@@ -406,30 +405,24 @@ async def old_step_button(update: Update, context: BotContext) -> None:
 
 
 def conversation() -> ConversationHandler[BotContext]:
-    new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Tracked per chat, not per message, on purpose: see handlers/language.py.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler("newevent", begin, filters=filters.ChatType.PRIVATE),
-                CallbackQueryHandler(begin, pattern=f"^{NEW}$"),
-                CallbackQueryHandler(continue_from_card, pattern=rf"^{PREFIX}:{CONTINUE}:"),
+    return persistent_conversation(
+        entry_points=[
+            CommandHandler("newevent", begin, filters=filters.ChatType.PRIVATE),
+            CallbackQueryHandler(begin, pattern=f"^{NEW}$"),
+            CallbackQueryHandler(continue_from_card, pattern=rf"^{PREFIX}:{CONTINUE}:"),
+        ],
+        states={
+            RESUME: [
+                CallbackQueryHandler(resume_button, pattern=pattern(STEP)),
+                MessageHandler(NEW_MESSAGE, resume_reminder),
             ],
-            states={
-                RESUME: [
-                    CallbackQueryHandler(resume_button, pattern=pattern(STEP)),
-                    MessageHandler(new_message, resume_reminder),
-                ],
-                DRAFTING: [
-                    CallbackQueryHandler(preview_button, pattern=PREVIEW_BUTTONS),
-                    CallbackQueryHandler(step_button, pattern=pattern(STEP)),
-                    MessageHandler(new_message & filters.TEXT, typed),
-                    MessageHandler(new_message, other_content),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="new_event",
-            persistent=True,
-            allow_reentry=True,
-        )
+            DRAFTING: [
+                CallbackQueryHandler(preview_button, pattern=PREVIEW_BUTTONS),
+                CallbackQueryHandler(step_button, pattern=pattern(STEP)),
+                MessageHandler(NEW_MESSAGE & filters.TEXT, typed),
+                MessageHandler(NEW_MESSAGE, other_content),
+            ],
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+        name="new_event",
+    )

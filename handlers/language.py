@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -12,13 +10,13 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot import commands
 from bot.callbacks import pack, pattern, unpack
 from bot.config import LANGUAGES
 from bot.context import BotContext
 from bot.i18n import LANGUAGE_NAMES, Translator
+from handlers.conversation_frame import persistent_conversation
 from handlers.navigation import answer_stale, home_button, show_in_place
 
 PREFIX = "lang"
@@ -142,29 +140,23 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 
 def conversation() -> ConversationHandler[BotContext]:
-    with warnings.catch_warnings():
-        # PTB warns that with per_message=False a CallbackQueryHandler is tracked per chat,
-        # not per message. Per chat is what we want: any language button ends the picker.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler("language", open_picker),
-                CallbackQueryHandler(open_picker, pattern=f"^{OPEN}$"),
+    return persistent_conversation(
+        entry_points=[
+            CommandHandler("language", open_picker),
+            CallbackQueryHandler(open_picker, pattern=f"^{OPEN}$"),
+        ],
+        states={
+            CHOOSING: [
+                CallbackQueryHandler(choose_button, pattern=pattern(PREFIX)),
+                MessageHandler(
+                    filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
+                    choose_text,
+                ),
             ],
-            states={
-                CHOOSING: [
-                    CallbackQueryHandler(choose_button, pattern=pattern(PREFIX)),
-                    MessageHandler(
-                        filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
-                        choose_text,
-                    ),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, reprompt),
-            ],
-            name="language",
-            persistent=True,
-            allow_reentry=True,
-        )
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, reprompt),
+        ],
+        name="language",
+    )

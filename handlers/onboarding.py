@@ -8,7 +8,6 @@ conversation state is persisted, so a restart in the middle loses nothing.
 from __future__ import annotations
 
 import html
-import warnings
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -18,11 +17,11 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import pack, pattern, unpack
 from bot.context import BotContext
 from bot.i18n import Translator
+from handlers.conversation_frame import NEW_MESSAGE, persistent_conversation
 from handlers.labels import ROLE_LABELS
 from handlers.menu import main_menu
 from handlers.navigation import answer_stale, drop_buttons
@@ -181,26 +180,18 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 
 def conversation() -> ConversationHandler[BotContext]:
-    new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Tracked per chat, not per message, on purpose: see handlers/language.py.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler("start", begin, filters=filters.ChatType.PRIVATE, has_args=1)
+    return persistent_conversation(
+        entry_points=[CommandHandler("start", begin, filters=filters.ChatType.PRIVATE, has_args=1)],
+        states={
+            CONSENT: [
+                CallbackQueryHandler(consent_answer, pattern=pattern(PREFIX)),
+                MessageHandler(NEW_MESSAGE, consent_reminder),
             ],
-            states={
-                CONSENT: [
-                    CallbackQueryHandler(consent_answer, pattern=pattern(PREFIX)),
-                    MessageHandler(new_message, consent_reminder),
-                ],
-                NAME: [
-                    MessageHandler(new_message & filters.TEXT, name_given),
-                    MessageHandler(new_message, name_reminder),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="onboarding",
-            persistent=True,
-            allow_reentry=True,
-        )
+            NAME: [
+                MessageHandler(NEW_MESSAGE & filters.TEXT, name_given),
+                MessageHandler(NEW_MESSAGE, name_reminder),
+            ],
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+        name="onboarding",
+    )

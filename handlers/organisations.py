@@ -10,7 +10,6 @@ Every step checks again that the member is active staff.
 from __future__ import annotations
 
 import html
-import warnings
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -20,12 +19,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import number_part, pack, unpack
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.access import require_staff, still_staff
+from handlers.conversation_frame import NEW_MESSAGE, persistent_conversation
 from handlers.labels import ORGANISATION_TYPE_LABELS, REGION_LABELS
 from handlers.navigation import answer_stale, home_button, replace, show_in_place, stale_button
 from handlers.pickers import choice_keyboard, paging_row
@@ -472,39 +471,33 @@ def _name_rule(t: Translator) -> str:
 
 
 def conversation() -> ConversationHandler[BotContext]:
-    new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND
     step_buttons = rf"^{PREFIX}:({ADD_TYPE}|{ADD_REGION}):"
-    with warnings.catch_warnings():
-        # Tracked per chat, not per message, on purpose: see handlers/language.py.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CallbackQueryHandler(add_start, pattern=f"^{ADD}$"),
-                CallbackQueryHandler(rename_start, pattern=rf"^{PREFIX}:{RENAME}:"),
+    return persistent_conversation(
+        entry_points=[
+            CallbackQueryHandler(add_start, pattern=f"^{ADD}$"),
+            CallbackQueryHandler(rename_start, pattern=rf"^{PREFIX}:{RENAME}:"),
+        ],
+        states={
+            NAME: [
+                MessageHandler(NEW_MESSAGE & filters.TEXT, add_name),
+                MessageHandler(NEW_MESSAGE, name_reminder),
             ],
-            states={
-                NAME: [
-                    MessageHandler(new_message & filters.TEXT, add_name),
-                    MessageHandler(new_message, name_reminder),
-                ],
-                TYPE: [
-                    CallbackQueryHandler(add_type, pattern=rf"^{PREFIX}:{ADD_TYPE}:"),
-                    MessageHandler(new_message, type_reminder),
-                ],
-                REGION: [
-                    CallbackQueryHandler(add_region, pattern=rf"^{PREFIX}:{ADD_REGION}:"),
-                    MessageHandler(new_message, region_reminder),
-                ],
-                NEW_NAME: [
-                    MessageHandler(new_message & filters.TEXT, rename_name),
-                    MessageHandler(new_message, name_reminder),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(stale_button, pattern=step_buttons),
+            TYPE: [
+                CallbackQueryHandler(add_type, pattern=rf"^{PREFIX}:{ADD_TYPE}:"),
+                MessageHandler(NEW_MESSAGE, type_reminder),
             ],
-            name="organisations",
-            persistent=True,
-            allow_reentry=True,
-        )
+            REGION: [
+                CallbackQueryHandler(add_region, pattern=rf"^{PREFIX}:{ADD_REGION}:"),
+                MessageHandler(NEW_MESSAGE, region_reminder),
+            ],
+            NEW_NAME: [
+                MessageHandler(NEW_MESSAGE & filters.TEXT, rename_name),
+                MessageHandler(NEW_MESSAGE, name_reminder),
+            ],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CallbackQueryHandler(stale_button, pattern=step_buttons),
+        ],
+        name="organisations",
+    )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import calendar
 import html
 import re
-import warnings
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import TypeVar
@@ -26,7 +25,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import pack, pattern, unpack
 from bot.contact_details import (
@@ -43,6 +41,7 @@ from bot.contact_details import (
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from handlers import do_not_introduce
+from handlers.conversation_frame import NEW_MESSAGE, persistent_conversation
 from handlers.labels import REGION_LABELS, ROLE_LABELS, TOPIC_LABELS
 from handlers.navigation import answer_stale, home_button, replace
 from handlers.pickers import DONE, multi_select
@@ -697,38 +696,31 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 
 def conversation() -> ConversationHandler[BotContext]:
-    new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND
-    text = new_message & filters.TEXT
+    text = NEW_MESSAGE & filters.TEXT
 
-    with warnings.catch_warnings():
-        # Tracked per chat, not per message, on purpose: any profile button, on any card,
-        # leaves a half-finished input (see handlers/language.py).
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler("profile", open_card, filters=filters.ChatType.PRIVATE),
-                CallbackQueryHandler(button, pattern=pattern(PREFIX)),
+    return persistent_conversation(
+        entry_points=[
+            CommandHandler("profile", open_card, filters=filters.ChatType.PRIVATE),
+            CallbackQueryHandler(button, pattern=pattern(PREFIX)),
+        ],
+        states={
+            NAME: [
+                MessageHandler(text, name_given),
+                MessageHandler(NEW_MESSAGE, name_reminder),
             ],
-            states={
-                NAME: [
-                    MessageHandler(text, name_given),
-                    MessageHandler(new_message, name_reminder),
-                ],
-                PHONE: [
-                    MessageHandler(text, phone_given),
-                    MessageHandler(new_message, phone_reminder),
-                ],
-                EMAIL: [
-                    MessageHandler(text, email_given),
-                    MessageHandler(new_message, email_reminder),
-                ],
-                UNTIL: [
-                    MessageHandler(text, until_given),
-                    MessageHandler(new_message, until_reminder),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="profile",
-            persistent=True,
-            allow_reentry=True,
-        )
+            PHONE: [
+                MessageHandler(text, phone_given),
+                MessageHandler(NEW_MESSAGE, phone_reminder),
+            ],
+            EMAIL: [
+                MessageHandler(text, email_given),
+                MessageHandler(NEW_MESSAGE, email_reminder),
+            ],
+            UNTIL: [
+                MessageHandler(text, until_given),
+                MessageHandler(NEW_MESSAGE, until_reminder),
+            ],
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+        name="profile",
+    )

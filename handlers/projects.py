@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import re
-import warnings
 from datetime import date
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -23,12 +22,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import number_part, pack, unpack
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.access import require_staff, still_staff
+from handlers.conversation_frame import NEW_MESSAGE, persistent_conversation
 from handlers.labels import REGION_LABELS
 from handlers.navigation import answer_stale, home_button, replace, show_in_place, stale_button
 from handlers.pickers import paging_row
@@ -609,42 +608,34 @@ def _name_rule(t: Translator) -> str:
 
 
 def conversation() -> ConversationHandler[BotContext]:
-    new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Tracked per chat, not per message, on purpose: see handlers/language.py.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CallbackQueryHandler(new_start, pattern=f"^{NEW}$"),
+    return persistent_conversation(
+        entry_points=[
+            CallbackQueryHandler(new_start, pattern=f"^{NEW}$"),
+            CallbackQueryHandler(edit_start, pattern=rf"^{PREFIX}:({EDIT_NAME}|{EDIT_PERIOD}):"),
+        ],
+        states={
+            NAME: [
+                MessageHandler(NEW_MESSAGE & filters.TEXT, got_name),
+                MessageHandler(NEW_MESSAGE, text_reminder),
+            ],
+            ORGANISATION: [
                 CallbackQueryHandler(
-                    edit_start, pattern=rf"^{PREFIX}:({EDIT_NAME}|{EDIT_PERIOD}):"
+                    organisation_button, pattern=rf"^{PREFIX}:({PICK_ORG}|{ORG_PAGE}):"
                 ),
+                MessageHandler(NEW_MESSAGE, organisation_reminder),
             ],
-            states={
-                NAME: [
-                    MessageHandler(new_message & filters.TEXT, got_name),
-                    MessageHandler(new_message, text_reminder),
-                ],
-                ORGANISATION: [
-                    CallbackQueryHandler(
-                        organisation_button, pattern=rf"^{PREFIX}:({PICK_ORG}|{ORG_PAGE}):"
-                    ),
-                    MessageHandler(new_message, organisation_reminder),
-                ],
-                START: [
-                    MessageHandler(new_message & filters.TEXT, got_start),
-                    MessageHandler(new_message, text_reminder),
-                ],
-                END: [
-                    MessageHandler(new_message & filters.TEXT, got_end),
-                    MessageHandler(new_message, text_reminder),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(stale_button, pattern=rf"^{PREFIX}:({PICK_ORG}|{ORG_PAGE}):"),
+            START: [
+                MessageHandler(NEW_MESSAGE & filters.TEXT, got_start),
+                MessageHandler(NEW_MESSAGE, text_reminder),
             ],
-            name="projects",
-            persistent=True,
-            allow_reentry=True,
-        )
+            END: [
+                MessageHandler(NEW_MESSAGE & filters.TEXT, got_end),
+                MessageHandler(NEW_MESSAGE, text_reminder),
+            ],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CallbackQueryHandler(stale_button, pattern=rf"^{PREFIX}:({PICK_ORG}|{ORG_PAGE}):"),
+        ],
+        name="projects",
+    )
