@@ -31,13 +31,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.members import join
 from bot.delivery import DEFAULT_RATE, TELEGRAM_RATE
 from bot.privacy import PrivacyNotice
 from handlers.broadcast_message import payload
 from sandbox.emulator import Emulator, SimUser
 from storage.broadcasts import Audience, BroadcastRepository
 from storage.db import Database
-from storage.invites import InviteRepository
 from storage.members import MemberRepository
 from storage.onboarding import OnboardingRepository
 
@@ -61,26 +61,14 @@ async def prepare(db_path: Path, recipients: int) -> None:
     db = await Database.open(db_path)
     try:
         now = datetime.now(UTC)
-        version = PrivacyNotice.load().version
-        people, invites, onboarding = (
-            MemberRepository(db),
-            InviteRepository(db),
-            OnboardingRepository(db),
-        )
         # The interactive member is a police contact: the broadcast goes to the community.
         joining = [(INTERACTIVE_ID, "police")] + [
             (FIRST_ID + n, "community") for n in range(recipients)
         ]
-        for n, (telegram_id, role) in enumerate(joining):
-            await people.seen(telegram_id, now, "de")
-            invite, _ = await invites.create(role, None, 7, 1, now, created_by=None)
-            await onboarding.start(telegram_id, invite.id, now)
-            await onboarding.agree(telegram_id, version)
-            draft = await onboarding.get(telegram_id)
-            assert draft is not None
-            assert await onboarding.admit(draft, f"Member {n}", now) == role
+        await join(db, joining, now, "de")
+        people = MemberRepository(db)
         staff, _ = await people.make_staff(STAFF_ID, now)
-        await onboarding.agree(STAFF_ID, version)
+        await OnboardingRepository(db).agree(STAFF_ID, PrivacyNotice.load().version)
         broadcasts = BroadcastRepository(db, "de", LANGUAGES)
         draft_broadcast = await broadcasts.start(staff.id, now)
         await broadcasts.set_text(

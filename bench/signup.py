@@ -26,12 +26,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.privacy import PrivacyNotice
+from bench.members import join
 from sandbox.emulator import BotMessage, Emulator, SimUser
 from storage.db import Database
-from storage.invites import InviteRepository
-from storage.members import MemberRepository
-from storage.onboarding import OnboardingRepository
 from storage.timefmt import to_db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,21 +43,7 @@ async def prepare(db_path: Path, members: int, seats: int) -> None:
     db = await Database.open(db_path)
     try:
         now = datetime.now(UTC)
-        version = PrivacyNotice.load().version
-        people, invites, onboarding = (
-            MemberRepository(db),
-            InviteRepository(db),
-            OnboardingRepository(db),
-        )
-        for n in range(members):
-            telegram_id = FIRST_ID + n
-            await people.seen(telegram_id, now, "en")
-            invite, _ = await invites.create("community", None, 7, 1, now, created_by=None)
-            await onboarding.start(telegram_id, invite.id, now)
-            await onboarding.agree(telegram_id, version)
-            draft = await onboarding.get(telegram_id)
-            assert draft is not None
-            assert await onboarding.admit(draft, f"Member {n}", now) == "community"
+        await join(db, [(FIRST_ID + n, "community") for n in range(members)], now, "en")
         starts = now + timedelta(days=30)
         # Written directly, as the tests do: publishing is a staff conversation.
         async with db.transaction() as tx:
