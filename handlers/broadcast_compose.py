@@ -140,14 +140,23 @@ async def _nothing_open(message: Message, context: BotContext) -> int:
 # Typed input ----------------------------------------------------------------------------
 
 
-async def received(update: Update, context: BotContext) -> str | int:
-    message = update.message
-    assert message is not None
+async def _typed_to(update: Update, context: BotContext, message: Message) -> Broadcast | int:
+    """The author's open draft, or where the conversation goes when there is none (or the
+    author is no longer staff)."""
     if not await still_staff(update, context, "conversation=broadcast", _drop(context)):
         return ConversationHandler.END
     draft = await own_draft(context)
     if draft is None:
         return await _nothing_open(message, context)
+    return draft
+
+
+async def received(update: Update, context: BotContext) -> str | int:
+    message = update.message
+    assert message is not None
+    draft = await _typed_to(update, context, message)
+    if isinstance(draft, int):
+        return draft
     language = version_language(draft.step, default_language(context))
     if language is not None:
         await _version(message, context, draft, language)
@@ -161,11 +170,9 @@ async def received(update: Update, context: BotContext) -> str | int:
 async def edited(update: Update, context: BotContext) -> str | int:
     message = update.edited_message
     assert message is not None
-    if not await still_staff(update, context, "conversation=broadcast", _drop(context)):
-        return ConversationHandler.END
-    draft = await own_draft(context)
-    if draft is None:
-        return await _nothing_open(message, context)
+    draft = await _typed_to(update, context, message)
+    if isinstance(draft, int):
+        return draft
     await _say(
         message,
         context,
