@@ -4,6 +4,7 @@ is in the workbook as well (handlers/network_report_sheets.py)."""
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 from babel.dates import format_timedelta
@@ -119,7 +120,7 @@ def _events(t: Translator, report: NetworkReport) -> list[str]:
         *(
             t._("{title}: “changed my view of the other side” (1–5): police {police}, "
                 "community {community}").format(
-                title=e.title,
+                title=html.escape(e.title),
                 police=average(t, e.changed_view_police, e.changed_view_police_answers),
                 community=average(t, e.changed_view_community, e.changed_view_community_answers),
             )

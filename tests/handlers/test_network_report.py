@@ -17,6 +17,7 @@ from tests.support.members import joined_member, staff_member
 from tests.support.taps import forged
 
 STAFF_ONLY = "This is only for the network team."
+FORUM = "Dialogforum <Berlin> & Co"
 
 
 async def test_staff_get_message_charts_and_workbook_for_this_year(
@@ -119,6 +120,10 @@ async def test_the_quarter_of_a_known_data_set_with_every_small_count_hidden(
     db = await Database.open(db_path)
     try:
         await seed(db)  # the data set whose every figure tests/storage checks
+        # A title as staff may type it: shown as typed, not read as HTML.
+        await db.write_one(
+            "UPDATE event_texts SET title = ? WHERE title = 'Dialogforum Berlin'", (FORUM,)
+        )
     finally:
         await db.close()
     bot = await InProcessBot(emulator, db_path, ManualClock(NOW)).start()
@@ -140,7 +145,7 @@ async def test_the_quarter_of_a_known_data_set_with_every_small_count_hidden(
         "Held: 3 · confirmed registrations: 8 (3 police, 4 community)",
         "Attendance where it was taken: 83%",
         # One answer on each side: the averages would be theirs.
-        "Dialogforum Berlin: “changed my view of the other side” (1–5): police not shown, "
+        f"{FORUM}: “changed my view of the other side” (1–5): police not shown, "
         "community not shown",
         "Requested: < 3 · introduced: – · declined: 0 · no answer in time: 0 · passed to the "
         "team: 0",
@@ -157,7 +162,7 @@ async def test_the_quarter_of_a_known_data_set_with_every_small_count_hidden(
     assert [row[0] for row in events] == [
         "Event",
         "Neujahr",
-        "Dialogforum Berlin",
+        FORUM,
         "Vortrag",
         "Total",
     ]
