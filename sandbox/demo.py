@@ -183,6 +183,11 @@ PLATFORM_CAPACITY = 10
 assert len(EXTRAS) == PLATFORM_CAPACITY - 1
 
 
+def can_default_to(language: str) -> bool:
+    """Whether every demo event has a text in ``language`` (a bot's default language must)."""
+    return all(language in texts for texts in (_COLLOQUIUM, _PLATFORM, _WORKSHOP))
+
+
 async def seed(
     db_path: Path,
     now: datetime,
@@ -200,7 +205,7 @@ async def seed(
     other data raises SeedRefused."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
-    if not all(default_language in texts for texts in (_COLLOQUIUM, _PLATFORM, _WORKSHOP)):
+    if not can_default_to(default_language):
         raise ValueError("the demo's events have texts in German and English only")
     scratch = await asyncio.to_thread(_scratch_for, db_path)
     if scratch is None:

@@ -31,7 +31,7 @@ from handlers import (
 from handlers import events as event_jobs
 from handlers.event_reminders import REMINDER_OFFSETS
 from sandbox.clock import SandboxClock
-from sandbox.demo import SeedRefused, seed
+from sandbox.demo import SeedRefused, can_default_to, seed
 from sandbox.emulator import Emulator
 from sandbox.page import Persona, SandboxPage
 from storage.agenda import next_moment
@@ -43,7 +43,6 @@ BOT_ID = 123456789
 BOT_USERNAME = "kosizu_sandbox_bot"
 DATA_DIR = Path("data/sandbox")
 DEFAULT_NAME = "sandbox"
-DEMO_LANGUAGES = ("de", "en")
 # Jobs that only look for work every few minutes: "Next scheduled" jumps past them to what
 # they will find (a reminder, a round's step, a scheduled broadcast). The nightly clean-up and
 # the daily reconfirmation check show nothing on their own.
@@ -118,7 +117,7 @@ async def run(
             for path in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
                 path.unlink(missing_ok=True)
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        if config.default_language not in DEMO_LANGUAGES:
+        if not can_default_to(config.default_language):
             raise SandboxError(
                 "The demo's events have texts in German and English only: leave "
                 "KOSIZU_DEFAULT_LANGUAGE unset (or de or en) for the sandbox."
