@@ -59,9 +59,12 @@ class ReportCopies:
             report = await services.network_report.report(of, now)
             async with services.db.transaction() as tx:
                 staff = await active_staff(tx)
+            translators = {
+                person.member_id: services.catalogs.for_member(person.language, person.app_language)
+                for person in staff
+            }
             rendered: dict[str, Rendered] = {}
-            for person in staff:
-                t = services.catalogs.for_member(person.language, person.app_language)
+            for t in translators.values():
                 if t.language not in rendered:
                     questions = await question_texts(services, t.language)
                     rendered[t.language] = await asyncio.to_thread(render, t, report, questions)
@@ -69,9 +72,9 @@ class ReportCopies:
                 if not await checkin_due.mark_report_sent(tx, round_id, now):
                     continue
                 for person in staff:
-                    t = services.catalogs.for_member(person.language, person.app_language)
+                    language = translators[person.member_id].language
                     key = f"network-report:{of.start.date()}:{person.member_id}"
-                    for number, (method, payload) in enumerate(_messages(rendered[t.language])):
+                    for number, (method, payload) in enumerate(_messages(rendered[language])):
                         added = await OutboxRepository.enqueue(
                             tx, now, person.telegram_user_id, method, payload,
                             dedup_key=f"{key}:{number}",
